@@ -1,0 +1,47 @@
+"""The journal keeps everything needed to resume, and nothing secret."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from app.journal import Journal
+from app.models import DocumentState, ErrorCode, Failure
+
+
+def test_job_survives_reopening_with_keys_written_before_any_network(tmp_path: Path) -> None:
+    db = tmp_path / "j.sqlite3"
+    journal = Journal(db)
+    files = [tmp_path / f"f{i}.pdf" for i in range(25)]
+    job_id = journal.create_job("local", files, batch_size=10, fingerprint="fp")
+    journal.close()
+
+    reopened = Journal(db)
+    assert reopened.find_unfinished("fp") is not None
+    batches = reopened.batches(job_id)
+    assert len(batches) == 3  # 25 files split at 10
+    assert len({b.idempotency_key for b in batches}) == 3
+    assert all(b.remote_id is None for b in batches)
+    docs = reopened.documents(job_id)
+    assert [d.name for d in docs] == [f.name for f in files]
+    assert [len(reopened.documents(batch_id=b.id)) for b in batches] == [10, 10, 5]
+    assert all(d.state is DocumentState.QUEUED for d in docs)
+    mode = sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_state_changes_and_failures_are_recorded(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    job_id = journal.create_job("local", [tmp_path / "a.pdf", tmp_path / "b.pdf"])
+    a, b = journal.documents(job_id)
+    journal.update_document(a.id, state=DocumentState.UPLOADING, remote_file_id="file_1")
+    journal.fail_document(b.id, Failure(ErrorCode.FILE_EMPTY, "“b.pdf” is empty", "0 bytes"))
+    batch = journal.batches(job_id)[0]
+    journal.update_document(a.id, uploaded=True)
+    journal.set_batch_remote(batch.id, "batch_9", "pending")
+    a, b = journal.documents(job_id)
+    assert a.state is DocumentState.SUBMITTED and a.remote_file_id == "file_1"
+    assert b.state is DocumentState.FAILED and b.error_message == "“b.pdf” is empty"
+    assert b.finished_at is not None
+    assert journal.batch(batch.id).remote_id == "batch_9"
+    assert journal.counts(job_id) == {"submitted": 1, "failed": 1}
