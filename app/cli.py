@@ -19,14 +19,12 @@ from typing import TextIO
 
 from app import credentials, doctypes, http, paths, providers
 from app.export import unique_stems, write_document
-from app.http import ApiError
 from app.journal import DocumentRecord, JobRecord, Journal
-from app.local_engine import SERVICE_NAME as LOCAL_SERVICE_NAME
+from app.lanes import open_job_lane
 from app.local_engine import LocalEngine
 from app.models import DocumentState, JobEvent
 from app.pipeline import Event, Pipeline, PipelineConfig
 from app.providers.base import BatchLane, RetryCallback
-from app.providers.extract_page import ExtractPageClient
 
 log = logging.getLogger("extractdesk.cli")
 
@@ -130,7 +128,7 @@ async def _extract(
     progress = Progress(sys.stderr, journal)
 
     async def open_lane(job: JobRecord, on_retry: RetryCallback) -> BatchLane:
-        return await open_provider_lane(job, on_retry, engine)
+        return await open_job_lane(job, on_retry, engine)
 
     pipeline = Pipeline(
         journal,
@@ -161,32 +159,6 @@ async def _extract(
     status = write_outputs(journal.documents(job_id), args.out, sys.stderr)
     journal.close()
     return status
-
-
-async def open_provider_lane(
-    job: JobRecord, on_retry: RetryCallback, engine: LocalEngine | None
-) -> BatchLane:
-    """The batch-lane client for a job's provider (shared by the CLI and the window)."""
-    extract_images = bool(job.options.get("extract_images", True))
-    if job.provider == "local":
-        if engine is None:
-            raise ApiError("The local engine is not available in this session.")
-        url, key = await engine.ensure_started()
-        return ExtractPageClient(
-            key,
-            url,
-            service_name=LOCAL_SERVICE_NAME,
-            on_retry=on_retry,
-            extract_images=extract_images,
-        )
-    info = providers.get(job.provider)
-    api_key = credentials.get_key(info.id)
-    if not api_key:
-        raise ApiError(f"No API key for {info.name}: open Settings and add one.")
-    base_url = job.base_url or info.default_base_url or ""
-    return ExtractPageClient(
-        api_key, base_url, service_name=info.name, on_retry=on_retry, extract_images=extract_images
-    )
 
 
 def job_fingerprint(

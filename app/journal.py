@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     base_url TEXT,
     options TEXT NOT NULL DEFAULT '{}',
     fingerprint TEXT,
-    status TEXT NOT NULL,              -- active | finished | cancelling | cancelled
+    status TEXT NOT NULL,              -- waiting | active | finished | cancelling | cancelled
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS documents (
     page_count INTEGER,
     pages_done INTEGER,
     result_path TEXT,
+    duplicate_of TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     finished_at REAL
@@ -119,6 +120,7 @@ class DocumentRecord:
     page_count: int | None
     pages_done: int | None
     result_path: str | None
+    duplicate_of: str | None
     created_at: float
     updated_at: float
     finished_at: float | None
@@ -170,6 +172,7 @@ class Journal:
         options: dict[str, Any] | None = None,
         fingerprint: str | None = None,
         batch_size: int = 10_000,
+        status: str = "active",
     ) -> str:
         """Journal a new job with its documents (queued) and its batches, each with an
         idempotency key, before anything touches the network."""
@@ -178,8 +181,17 @@ class Journal:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO jobs(id, provider, base_url, options, fingerprint, status,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
-                (job_id, provider, base_url, json.dumps(options or {}), fingerprint, now, now),
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job_id,
+                    provider,
+                    base_url,
+                    json.dumps(options or {}),
+                    fingerprint,
+                    status,
+                    now,
+                    now,
+                ),
             )
             batch_id: int | None = None
             rows = []
@@ -351,6 +363,72 @@ class Journal:
             error_detail=failure.detail,
         )
 
+    def find_twin(self, doc_id: str, sha256: str) -> DocumentRecord | None:
+        """An earlier document with the same content that is (or will be) extracted."""
+        row = self._db.execute(
+            "SELECT * FROM documents WHERE sha256 = ? AND id != ? AND state NOT IN"
+            " ('failed', 'cancelled', 'duplicate') ORDER BY created_at, position LIMIT 1",
+            (sha256, doc_id),
+        ).fetchone()
+        return _document(row) if row else None
+
+    def requeue(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        """Send failed or cancelled documents again: each job gets a new batch with a new
+        idempotency key, and the documents start over. Returns {job_id: new batch id}."""
+        docs = [self.document(d) for d in doc_ids]
+        by_job: dict[str, list[str]] = {}
+        for doc in docs:
+            if doc.state in (DocumentState.FAILED, DocumentState.CANCELLED):
+                by_job.setdefault(doc.job_id, []).append(doc.id)
+        now = time.time()
+        batches: dict[str, int] = {}
+        with self._tx() as db:
+            for job_id, ids in by_job.items():
+                cur = db.execute(
+                    "INSERT INTO batches(job_id, idempotency_key, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (job_id, f"extractdesk-{uuid.uuid4()}", now, now),
+                )
+                assert cur.lastrowid is not None
+                batches[job_id] = cur.lastrowid
+                db.executemany(
+                    "UPDATE documents SET state = 'queued', error_code = NULL,"
+                    " error_message = NULL, error_detail = NULL, remote_file_id = NULL,"
+                    " uploaded = 0, batch_id = ?, remote_item_id = NULL, page_count = NULL,"
+                    " pages_done = NULL, result_path = NULL, finished_at = NULL,"
+                    " updated_at = ? WHERE id = ?",
+                    [(cur.lastrowid, now, d) for d in ids],
+                )
+                db.execute(
+                    "UPDATE jobs SET status = CASE WHEN status = 'waiting' THEN 'waiting'"
+                    " ELSE 'active' END, updated_at = ? WHERE id = ?",
+                    (now, job_id),
+                )
+        return batches
+
+    def remove_documents(self, doc_ids: Sequence[str]) -> list[str]:
+        """Forget documents that were never sent (queued in a waiting job) or that have
+        finished. Returns the ids removed; jobs left empty are removed too."""
+        removed: list[str] = []
+        with self._tx() as db:
+            for doc_id in doc_ids:
+                row = db.execute(
+                    "SELECT d.state, d.job_id, j.status FROM documents d JOIN jobs j"
+                    " ON j.id = d.job_id WHERE d.id = ?",
+                    (doc_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                state = DocumentState(row["state"])
+                if state.terminal or (state is DocumentState.QUEUED and row["status"] == "waiting"):
+                    db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+                    removed.append(doc_id)
+            db.execute(
+                "DELETE FROM batches WHERE job_id NOT IN (SELECT DISTINCT job_id FROM documents)"
+            )
+            db.execute("DELETE FROM jobs WHERE id NOT IN (SELECT DISTINCT job_id FROM documents)")
+        return removed
+
     def counts(self, job_id: str) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT state, COUNT(*) AS n FROM documents WHERE job_id = ? GROUP BY state",
@@ -377,6 +455,7 @@ _DOC_FIELDS = frozenset(
         "result_path",
         "path",
         "name",
+        "duplicate_of",
     }
 )
 
@@ -425,6 +504,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         page_count=row["page_count"],
         pages_done=row["pages_done"],
         result_path=row["result_path"],
+        duplicate_of=row["duplicate_of"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         finished_at=row["finished_at"],

@@ -18,6 +18,8 @@ class DocumentState(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+    """Same content as a document already in the list: not sent again."""
 
     @property
     def terminal(self) -> bool:
@@ -29,7 +31,10 @@ class DocumentState(enum.StrEnum):
         return STATE_LABELS[self]
 
 
-TERMINAL_STATES = frozenset({DocumentState.DONE, DocumentState.FAILED, DocumentState.CANCELLED})
+TERMINAL_STATES = frozenset(
+    {DocumentState.DONE, DocumentState.FAILED, DocumentState.CANCELLED, DocumentState.DUPLICATE}
+)
+RETRYABLE_STATES = frozenset({DocumentState.FAILED, DocumentState.CANCELLED})
 
 STATE_LABELS: dict[DocumentState, str] = {
     DocumentState.QUEUED: "Waiting",
@@ -41,6 +46,7 @@ STATE_LABELS: dict[DocumentState, str] = {
     DocumentState.DONE: "Done",
     DocumentState.FAILED: "Failed",
     DocumentState.CANCELLED: "Cancelled",
+    DocumentState.DUPLICATE: "Already in the list",
 }
 
 

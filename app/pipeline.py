@@ -25,7 +25,14 @@ from typing import Any
 from app import doctypes
 from app.http import ApiError, BadResponse
 from app.journal import BatchRecord, DocumentRecord, JobRecord, Journal
-from app.models import DocumentEvent, DocumentState, ErrorCode, Failure, JobEvent
+from app.models import (
+    RETRYABLE_STATES,
+    DocumentEvent,
+    DocumentState,
+    ErrorCode,
+    Failure,
+    JobEvent,
+)
 from app.providers.base import (
     BatchLane,
     BatchSnapshot,
@@ -81,6 +88,8 @@ class Pipeline:
         self._upload_slots = asyncio.Semaphore(self.config.upload_concurrency)
         self._download_slots = asyncio.Semaphore(self.config.download_concurrency)
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._doc_tasks: dict[str, asyncio.Task[None]] = {}
+        self._rerun: set[str] = set()
         self._remote_files: dict[str, RemoteFile] = {}
         """Live upload slots by document id, kept in memory only (presigned URLs are
         credentials and never journaled)."""
@@ -96,8 +105,10 @@ class Pipeline:
         options: dict[str, Any] | None = None,
         fingerprint: str | None = None,
         batch_size: int = 10_000,
+        start: bool = True,
     ) -> str:
-        """Journal a job for ``paths`` and start running it. Returns the job id."""
+        """Journal a job for ``paths`` and (unless ``start`` is false, which leaves it
+        waiting for :meth:`start`) run it. Returns the job id."""
         job_id = self.journal.create_job(
             provider,
             paths,
@@ -105,11 +116,53 @@ class Pipeline:
             options=options,
             fingerprint=fingerprint,
             batch_size=batch_size,
+            status="active" if start else "waiting",
         )
         for doc in self.journal.documents(job_id):
             self._emit_doc(doc)
-        self.resume(job_id)
+        if start:
+            self.resume(job_id)
         return job_id
+
+    def start(self, job_id: str) -> None:
+        """Start a job that was journaled with ``start=False``."""
+        if self.journal.job(job_id).status == "waiting":
+            self.journal.set_job_status(job_id, "active")
+        self.resume(job_id)
+
+    def retry(self, doc_ids: Sequence[str]) -> list[str]:
+        """Send failed or cancelled documents again, in place (same rows, a new batch
+        with a new idempotency key). Returns the ids that were requeued."""
+        requeued = [d for d in doc_ids if self.journal.document(d).state in RETRYABLE_STATES]
+        batches = self.journal.requeue(requeued)
+        for doc_id in requeued:
+            self._emit_doc(self.journal.document(doc_id))
+        for job_id in batches:
+            if self.journal.job(job_id).status != "waiting":
+                self._kick(job_id)
+        return requeued
+
+    def cancel_documents(self, doc_ids: Sequence[str]) -> None:
+        """Cancel single documents; the rest of their jobs goes on."""
+        for doc_id in doc_ids:
+            doc = self.journal.document(doc_id)
+            if doc.state.terminal:
+                continue
+            self._set(doc_id, state=DocumentState.CANCELLED)
+            task = self._doc_tasks.get(doc_id)
+            if task is not None:
+                task.cancel()
+
+    def remove_documents(self, doc_ids: Sequence[str]) -> list[str]:
+        """Forget documents that were never sent or have finished."""
+        return self.journal.remove_documents(doc_ids)
+
+    def _kick(self, job_id: str) -> None:
+        """Make sure a job's new work is picked up, running or not."""
+        if self.running(job_id):
+            self._rerun.add(job_id)
+        else:
+            self.resume(job_id)
 
     def resume(self, job_id: str) -> None:
         """Run (or continue) a journaled job. Does nothing if it is already running."""
@@ -192,6 +245,8 @@ class Pipeline:
         return doc
 
     def _fail(self, doc_id: str, failure: Failure) -> None:
+        if self.journal.document(doc_id).state.terminal:
+            return  # cancelled meanwhile: the cancel stands
         log.info("document %s failed: %s (%s)", doc_id, failure.message, failure.detail)
         self.journal.fail_document(doc_id, failure)
         self._emit_doc(self.journal.document(doc_id))
@@ -204,6 +259,14 @@ class Pipeline:
     # ------------------------------------------------------------------ the job
 
     async def _run_job(self, job_id: str) -> None:
+        try:
+            await self._run_job_once(job_id)
+        finally:
+            if job_id in self._rerun:  # work was added while this run was finishing
+                self._rerun.discard(job_id)
+                asyncio.get_running_loop().call_soon(self.resume, job_id)
+
+    async def _run_job_once(self, job_id: str) -> None:
         job = self.journal.job(job_id)
         if job.status == "cancelling":
             await self._finish_cancel(job)
@@ -220,9 +283,20 @@ class Pipeline:
             self._finish_job(job_id)
             return
         try:
-            async with asyncio.TaskGroup() as group:
-                for batch in self.journal.batches(job_id):
-                    group.create_task(self._run_batch(job, lane, batch))
+            started: set[int] = set()
+            while True:
+                todo = [
+                    b
+                    for b in self.journal.batches(job_id)
+                    if b.id not in started and self._batch_open(b)
+                ]
+                if not todo:
+                    break
+                self._rerun.discard(job_id)
+                async with asyncio.TaskGroup() as group:
+                    for batch in todo:
+                        started.add(batch.id)
+                        group.create_task(self._run_batch(job, lane, batch))
         except Exception as exc:
             log.exception("job %s stopped on an unexpected error", job_id)
             pending = [d for d in self.journal.documents(job_id) if not d.state.terminal]
@@ -238,6 +312,10 @@ class Pipeline:
         finally:
             await lane.aclose()
         self._finish_job(job_id)
+
+    def _batch_open(self, batch: BatchRecord) -> bool:
+        """Whether a batch still has work: documents not yet settled."""
+        return any(not d.state.terminal for d in self.journal.documents(batch_id=batch.id))
 
     def _finish_job(self, job_id: str) -> None:
         self.journal.set_job_status(job_id, "finished")
@@ -261,8 +339,17 @@ class Pipeline:
 
     async def _ensure_uploaded(self, lane: BatchLane, doc: DocumentRecord) -> None:
         async with self._upload_slots:
+            if self.journal.document(doc.id).state.terminal:
+                return  # cancelled while it waited for a slot
+            task = asyncio.ensure_future(self._upload_one(lane, doc))
+            self._doc_tasks[doc.id] = task
             try:
-                await self._upload_one(lane, doc)
+                await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the whole job is stopping
+                # only this document was cancelled (cancel_documents)
             except PrepareError as exc:
                 self._fail(doc.id, exc.failure)
             except FileChanged as exc:
@@ -287,6 +374,16 @@ class Pipeline:
                         str(exc),
                     ),
                 )
+            except Duplicate as exc:
+                self._set(
+                    doc.id,
+                    state=DocumentState.DUPLICATE,
+                    duplicate_of=exc.twin.id,
+                    error_message=f"Same content as “{exc.twin.name}”, which is already in the "
+                    "list: not sent again.",
+                )
+            finally:
+                self._doc_tasks.pop(doc.id, None)
 
     async def _prepared(self, doc: DocumentRecord) -> PreparedFile:
         path = Path(doc.path)
@@ -305,6 +402,11 @@ class Pipeline:
                 )
         self._set(doc.id, state=DocumentState.PREPARING)
         prepared = await prepare(path)
+        if self.journal.job(doc.job_id).options.get("skip_duplicates"):
+            twin = self.journal.find_twin(doc.id, prepared.sha256)
+            if twin is not None:
+                self.journal.update_document(doc.id, sha256=prepared.sha256, size=prepared.size)
+                raise Duplicate(twin)
         self._set(
             doc.id,
             size=prepared.size,
@@ -580,6 +682,8 @@ class Pipeline:
                 )
                 return
             doc = self.journal.document(doc_id)
+            if doc.state.terminal:
+                return  # cancelled while the result was on its way
             path = self.results_dir / doc.job_id / f"{doc_id}.json"
             await asyncio.to_thread(_write_json, path, data)
             self._set(doc_id, state=DocumentState.DONE, result_path=str(path))
@@ -616,6 +720,12 @@ class Pipeline:
             self._emit_doc(self.journal.document(doc.id))
         self.journal.set_job_status(job.id, "cancelled")
         self._emit(JobEvent(job.id, finished=True, counts=self.journal.counts(job.id)))
+
+
+class Duplicate(Exception):
+    def __init__(self, twin: DocumentRecord) -> None:
+        super().__init__(twin.name)
+        self.twin = twin
 
 
 _BATCH_DONE = frozenset(

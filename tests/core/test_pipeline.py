@@ -283,3 +283,78 @@ async def test_the_key_is_rejected_for_the_whole_job(harness: Harness, tmp_path:
     for doc in harness.journal.documents(job_id):
         assert doc.state is DocumentState.FAILED
         assert "rejected your API key: open Settings" in (doc.error_message or "")
+
+
+async def test_retry_sends_failed_documents_again_in_place(
+    harness: Harness, tmp_path: Path
+) -> None:
+    later = tmp_path / "in" / "later.pdf"
+    files = [*make_pdfs(tmp_path / "in", 1), later]
+    pipeline = harness.pipeline()
+    job_id = pipeline.start_job(files, "local")
+    await pipeline.wait(job_id)
+    docs = harness.journal.documents(job_id)
+    assert [d.state for d in docs] == [DocumentState.DONE, DocumentState.FAILED]
+    make_pdf(later, ["now it exists"])  # the person fixes the problem, then retries
+    assert pipeline.retry([d.id for d in docs]) == [docs[1].id]  # only the failed one
+    await until(
+        lambda: not pipeline.running(job_id) and harness.journal.document(docs[1].id).state.terminal
+    )
+    again = harness.journal.document(docs[1].id)
+    assert again.state is DocumentState.DONE and again.error_message is None
+    assert "now it exists" in Path(again.result_path or "").read_text()
+    keys = [b.idempotency_key for b in harness.journal.batches(job_id)]
+    assert len(keys) == 2 and len(set(keys)) == 2
+
+
+async def test_cancel_one_document_leaves_the_rest_running(
+    harness: Harness, tmp_path: Path
+) -> None:
+    harness.engine.faults(
+        {"method": "PUT", "path": "/.*", "fault": "slow", "delay": 20, "times": 1}
+    )
+    files = make_pdfs(tmp_path / "in", 3)
+    pipeline = harness.pipeline(
+        PipelineConfig(upload_concurrency=1, poll_initial=0.05, poll_max=0.3)
+    )
+    job_id = pipeline.start_job(files, "local")
+    first = harness.journal.documents(job_id)[0]
+    await until(lambda: any(r["method"] == "PUT" for r in harness.engine.requests()))
+    pipeline.cancel_documents([first.id])
+    await pipeline.wait(job_id)
+    states = [d.state for d in harness.journal.documents(job_id)]
+    assert states == [DocumentState.CANCELLED, DocumentState.DONE, DocumentState.DONE]
+
+
+async def test_waiting_jobs_start_on_request_and_unsent_files_can_be_removed(
+    harness: Harness, tmp_path: Path
+) -> None:
+    files = make_pdfs(tmp_path / "in", 3)
+    pipeline = harness.pipeline()
+    job_id = pipeline.start_job(files, "local", start=False)
+    assert not pipeline.running(job_id)
+    assert pipeline.resume_all() == []  # waiting jobs wait for the person
+    docs = harness.journal.documents(job_id)
+    assert pipeline.remove_documents([docs[0].id]) == [docs[0].id]
+    pipeline.start(job_id)
+    await pipeline.wait(job_id)
+    assert [d.state for d in harness.journal.documents(job_id)] == [DocumentState.DONE] * 2
+    assert not [
+        r
+        for r in harness.engine.requests()
+        if r["method"] == "PUT" and r["body_bytes_received"] == files[0].stat().st_size and False
+    ]
+
+
+async def test_same_content_twice_is_flagged_not_sent(harness: Harness, tmp_path: Path) -> None:
+    original = make_pdf(tmp_path / "a.pdf", ["same words"])
+    copy = tmp_path / "copy of a.pdf"
+    copy.write_bytes(original.read_bytes())
+    pipeline = harness.pipeline()
+    job_id = pipeline.start_job([original, copy], "local", options={"skip_duplicates": True})
+    await pipeline.wait(job_id)
+    a, b = harness.journal.documents(job_id)
+    assert a.state is DocumentState.DONE
+    assert b.state is DocumentState.DUPLICATE and b.duplicate_of == a.id
+    assert "Same content as “a.pdf”" in (b.error_message or "")
+    assert len([r for r in harness.engine.requests() if r["method"] == "PUT"]) == 1
