@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS batches (
     idempotency_key TEXT NOT NULL UNIQUE,
     remote_id TEXT,
     status TEXT,
+    notes TEXT NOT NULL DEFAULT '{}',  -- provider notes (e.g. an uploaded URL list's id)
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -96,6 +97,7 @@ class BatchRecord:
     idempotency_key: str
     remote_id: str | None
     status: str | None
+    notes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class Journal:
     def create_job(
         self,
         provider: str,
-        paths: Sequence[Path],
+        paths: Sequence[Path | str],
         *,
         base_url: str | None = None,
         options: dict[str, Any] | None = None,
@@ -203,13 +205,14 @@ class Journal:
                         (job_id, f"extractdesk-{uuid.uuid4()}", now, now),
                     )
                     batch_id = cur.lastrowid
+                name = path if isinstance(path, str) else path.name
                 rows.append(
                     (
                         new_id("doc"),
                         job_id,
                         position,
                         str(path),
-                        path.name,
+                        name,
                         DocumentState.QUEUED.value,
                         batch_id,
                         now,
@@ -291,6 +294,16 @@ class Journal:
                 "UPDATE documents SET state = ?, updated_at = ? WHERE batch_id = ? AND"
                 " uploaded = 1 AND state NOT IN ('done', 'failed', 'cancelled')",
                 (DocumentState.SUBMITTED.value, now, batch_id),
+            )
+
+    def add_batch_note(self, batch_id: int, key: str, value: str) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT notes FROM batches WHERE id = ?", (batch_id,)).fetchone()
+            notes = json.loads(row["notes"] or "{}") if row else {}
+            notes[key] = value
+            db.execute(
+                "UPDATE batches SET notes = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(notes), time.time(), batch_id),
             )
 
     def set_batch_status(self, batch_id: int, status: str) -> None:
@@ -479,6 +492,7 @@ def _batch(row: sqlite3.Row) -> BatchRecord:
         idempotency_key=row["idempotency_key"],
         remote_id=row["remote_id"],
         status=row["status"],
+        notes=json.loads(row["notes"] or "{}"),
     )
 
 

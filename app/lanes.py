@@ -8,6 +8,7 @@ from app.journal import JobRecord
 from app.local_engine import SERVICE_NAME as LOCAL_SERVICE_NAME
 from app.local_engine import LocalEngine
 from app.providers.base import BatchLane, RetryCallback
+from app.providers.extract_page import ALL_TYPES as LOCAL_TYPES
 from app.providers.extract_page import ExtractPageClient
 
 
@@ -39,6 +40,7 @@ async def open_lane(
             service_name=LOCAL_SERVICE_NAME,
             on_retry=on_retry,
             extract_images=extract_images,
+            accepted_types=LOCAL_TYPES,
         )
     info = providers.get(provider_id)
     api_key = credentials.get_key(info.id)

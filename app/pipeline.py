@@ -34,6 +34,7 @@ from app.models import (
     JobEvent,
 )
 from app.providers.base import (
+    BatchEntry,
     BatchLane,
     BatchSnapshot,
     FilesNotFound,
@@ -44,6 +45,7 @@ from app.providers.base import (
     ResultGone,
     ResultNotReady,
     RetryCallback,
+    Unsupported,
     UploadUrlExpired,
 )
 from app.uploads import FileChanged, PreparedFile, PrepareError, prepare
@@ -90,6 +92,7 @@ class Pipeline:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._doc_tasks: dict[str, asyncio.Task[None]] = {}
         self._rerun: set[str] = set()
+        self._progress_text: dict[str, str] = {}
         self._remote_files: dict[str, RemoteFile] = {}
         """Live upload slots by document id, kept in memory only (presigned URLs are
         credentials and never journaled)."""
@@ -352,6 +355,8 @@ class Pipeline:
                 # only this document was cancelled (cancel_documents)
             except PrepareError as exc:
                 self._fail(doc.id, exc.failure)
+            except Unsupported as exc:
+                self._fail(doc.id, Failure(ErrorCode.UNSUPPORTED_TYPE, exc.message, exc.detail))
             except FileChanged as exc:
                 self._fail(
                     doc.id,
@@ -422,7 +427,21 @@ class Pipeline:
         doc = self.journal.document(doc.id)
         if doc.state.terminal or doc.uploaded:
             return
+        if is_url(doc.path):
+            if not lane.accepts_urls:
+                raise Unsupported(
+                    f"{lane.service_name} reads files, not web addresses. Choose Olostep for "
+                    "web pages."
+                )
+            self._set(doc.id, uploaded=True)  # nothing to send: the service fetches the page
+            return
+        if not lane.accepts_files:
+            raise Unsupported(
+                f"{lane.service_name} reads web pages, not files. Drop links, or a .txt or "
+                ".csv list of links, instead."
+            )
         prepared = await self._prepared(doc)
+        lane.check_document(prepared)
         doc = self.journal.document(doc.id)
         # A slot journaled by an earlier run: the bytes may have landed before the crash.
         earlier = doc.remote_file_id and doc.id not in self._remote_files
@@ -432,11 +451,17 @@ class Pipeline:
         for _ in range(self.config.upload_url_renewals):
             remote = self._remote_files.get(doc.id)
             if remote is None or remote.id != doc.remote_file_id:
-                remote = await lane.create_file(prepared)
-                self._remote_files[doc.id] = remote
-                doc = self._set(
-                    doc.id, remote_file_id=remote.id, uploaded=False, state=DocumentState.UPLOADING
-                )
+                remote = await lane.reserve(prepared)
+                if remote is not None:
+                    self._remote_files[doc.id] = remote
+                    doc = self._set(
+                        doc.id,
+                        remote_file_id=remote.id,
+                        uploaded=False,
+                        state=DocumentState.UPLOADING,
+                    )
+                else:
+                    doc = self._set(doc.id, state=DocumentState.UPLOADING)
             else:
                 self._set(doc.id, state=DocumentState.UPLOADING)
 
@@ -452,11 +477,11 @@ class Pipeline:
                 )
 
             try:
-                await lane.upload(remote, prepared, progress)
+                file_id = await lane.upload(remote, prepared, progress)
             except UploadUrlExpired:
                 self._remote_files.pop(doc.id, None)
                 continue
-            self._set(doc.id, uploaded=True)
+            self._set(doc.id, remote_file_id=file_id, uploaded=True)
             return
         raise ApiError(
             f"{lane.service_name}'s upload links kept expiring before “{doc.name}” was sent. "
@@ -466,22 +491,40 @@ class Pipeline:
 
     # ------------------------------------------------------------------ submit
 
+    def _entries(self, docs: Sequence[DocumentRecord]) -> list[BatchEntry]:
+        return [
+            BatchEntry(
+                doc_id=d.id,
+                file_id=d.remote_file_id,
+                name=d.name,
+                content_type=d.content_type,
+                url=d.path if is_url(d.path) else None,
+            )
+            for d in docs
+        ]
+
     async def _submit(
         self, job: JobRecord, lane: BatchLane, batch: BatchRecord
     ) -> BatchSnapshot | None:
         metadata = {"extractdesk_job": job.id, "extractdesk_batch": batch.id}
+
+        def note(key: str, value: str) -> None:
+            self.journal.add_batch_note(batch.id, key, value)
+
         for _ in range(self.config.resubmit_rounds + 1):
             ready = [
                 d
                 for d in self.journal.documents(batch_id=batch.id)
-                if d.uploaded and d.remote_file_id and not d.state.terminal
+                if d.uploaded and (d.remote_file_id or is_url(d.path)) and not d.state.terminal
             ]
             if not ready:
                 self.journal.set_batch_status(batch.id, "empty")
                 return None
-            file_ids = [d.remote_file_id for d in ready if d.remote_file_id]
+            notes = self.journal.batch(batch.id).notes
             try:
-                return await lane.create_batch(file_ids, batch.idempotency_key, metadata)
+                return await lane.create_batch(
+                    self._entries(ready), batch.idempotency_key, metadata, notes, note
+                )
             except FilesRejected as exc:
                 await self._repair(lane, ready, exc)
             except ApiError as exc:
@@ -527,8 +570,12 @@ class Pipeline:
     async def _follow(self, lane: BatchLane, batch: BatchRecord) -> None:
         """Poll one remote batch until it is terminal, fetching results as items succeed."""
         assert batch.remote_id is not None
-        docs = self.journal.documents(batch_id=batch.id)
+        docs = [
+            d for d in self.journal.documents(batch_id=batch.id) if d.uploaded or d.remote_item_id
+        ]
+        entries = self._entries(docs)
         by_file = {d.remote_file_id: d.id for d in docs if d.remote_file_id}
+        by_file.update({d.id: d.id for d in docs})  # items that echo our document id
         fetches: dict[str, asyncio.Task[None]] = {}
         delay = self.config.poll_initial
         last_counts: dict[str, int] | None = None
@@ -536,9 +583,9 @@ class Pipeline:
         many = len(docs) > 500
         try:
             while True:
-                snapshot = await lane.poll(batch.remote_id, with_items=not many)
+                snapshot = await lane.poll(batch.remote_id, entries, with_items=not many)
                 if many and (snapshot.counts != last_counts or snapshot.terminal):
-                    snapshot = await lane.poll(batch.remote_id, with_items=True)
+                    snapshot = await lane.poll(batch.remote_id, entries, with_items=True)
                 changed = snapshot.counts != last_counts
                 last_counts = snapshot.counts
                 if snapshot.status != status:
@@ -568,6 +615,10 @@ class Pipeline:
             for task in fetches.values():
                 task.cancel()
             raise
+        try:
+            await lane.finished(entries)
+        except ApiError as exc:
+            log.warning("clean-up after a batch failed: %s", exc.detail or exc.message)
         leftover = [d for d in self.journal.documents(batch_id=batch.id) if not d.state.terminal]
         if leftover:
             if status == "expired":
@@ -600,7 +651,7 @@ class Pipeline:
     ) -> bool:
         changed = False
         for item in items:
-            doc_id = by_file.get(item.file_id or "")
+            doc_id = by_file.get(item.doc_id or "") or by_file.get(item.file_id or "")
             if doc_id is None:
                 continue
             doc = self.journal.document(doc_id)
@@ -618,8 +669,12 @@ class Pipeline:
                     changed = True
                 elif item.pages_done != doc.pages_done:
                     self.journal.update_document(doc_id, pages_done=item.pages_done)
-                    self._emit_doc(self.journal.document(doc_id))
+                    self._emit_doc(self.journal.document(doc_id), notice=item.progress_text or "")
                     changed = True
+                elif item.progress_text and item.progress_text != self._progress_text.get(doc_id):
+                    self._emit_doc(doc, notice=item.progress_text)
+                    changed = True
+                self._progress_text[doc_id] = item.progress_text or ""
             elif item.status == "succeeded":
                 self._set(
                     doc_id,
@@ -704,7 +759,8 @@ class Pipeline:
                     for batch in remote:
                         assert batch.remote_id is not None
                         try:
-                            snap = await lane.cancel_batch(batch.remote_id)
+                            docs = self.journal.documents(batch_id=batch.id)
+                            snap = await lane.cancel_batch(batch.remote_id, self._entries(docs))
                             self.journal.set_batch_status(batch.id, snap.status)
                         except ApiError as exc:
                             log.warning(
@@ -731,6 +787,10 @@ class Duplicate(Exception):
 _BATCH_DONE = frozenset(
     {"completed", "partially_failed", "failed", "cancelled", "expired", "empty"}
 )
+
+
+def is_url(path: str) -> bool:
+    return path.startswith(("http://", "https://"))
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -1,8 +1,17 @@
 """What the pipeline needs from a service that works in batches.
 
 A provider module knows only its own wire format. The pipeline drives every provider
-through the same steps (reserve a remote file, upload it, submit a batch under a journaled
-idempotency key, poll, fetch each result), journaling each step before the next one.
+through the same steps, journaling each one before the next:
+
+1. ``reserve`` a remote file (extract.page hands out a presigned upload URL; services whose
+   upload call creates the file return None here),
+2. ``upload`` the bytes, which yields the remote file id,
+3. ``create_batch`` for the uploaded documents under a journaled idempotency key,
+4. ``poll`` the batch until it is terminal, then ``fetch_result`` for every success.
+
+Documents are files, or web addresses for services that read web pages
+(``accepts_urls``). A provider may keep small notes about a batch (for instance the id of
+an uploaded URL list); the pipeline journals them through ``note`` and hands them back.
 """
 
 from __future__ import annotations
@@ -24,11 +33,26 @@ class RemoteFile:
 
 
 @dataclass(frozen=True)
+class BatchEntry:
+    """One document as a batch sees it."""
+
+    doc_id: str
+    file_id: str | None
+    """The uploaded file's id (None for web addresses)."""
+    name: str
+    content_type: str | None = None
+    url: str | None = None
+    """The web address, for documents that are pages on the web."""
+
+
+@dataclass(frozen=True)
 class ItemSnapshot:
     item_id: str
     file_id: str | None
     status: str
     """pending | running | succeeded | failed | cancelled"""
+    doc_id: str | None = None
+    """Our document id when the service echoes it (custom_id / metadata)."""
     page_count: int | None = None
     pages_done: int | None = None
     result_url: str | None = None
@@ -37,6 +61,10 @@ class ItemSnapshot:
     """In plain words, for people."""
     error_detail: str | None = None
     """What the service said, verbatim."""
+    progress_text: str | None = None
+    """A service's own words for what it is doing ("Document parsing")."""
+    payload: Any = None
+    """Provider data needed to fetch the result (e.g. an inline result)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +104,14 @@ class ResultGone(ApiError):
     """The result passed its retention period."""
 
 
+class Unsupported(ApiError):
+    """The document is not something this service reads; ``message`` says what it needs."""
+
+
 ByteProgress = Callable[[int], None]
 RetryCallback = Callable[[int, float, str], None]
+Note = Callable[[str, str], None]
+"""``note(key, value)``: journal a provider note about the batch before going on."""
 
 
 class BatchLane(Protocol):
@@ -85,24 +119,44 @@ class BatchLane(Protocol):
 
     service_name: str
     max_batch_items: int
+    accepts_files: bool
+    accepts_urls: bool
 
-    async def create_file(self, prepared: PreparedFile) -> RemoteFile: ...
+    def check_document(self, prepared: PreparedFile) -> None:
+        """Raise :class:`Unsupported` for a file this service cannot take (type, size)."""
+        ...
+
+    async def reserve(self, prepared: PreparedFile) -> RemoteFile | None: ...
 
     async def upload(
-        self, remote: RemoteFile, prepared: PreparedFile, progress: ByteProgress | None = None
-    ) -> None: ...
+        self,
+        remote: RemoteFile | None,
+        prepared: PreparedFile,
+        progress: ByteProgress | None = None,
+    ) -> str: ...
 
     async def file_uploaded(self, file_id: str) -> bool: ...
 
     async def create_batch(
-        self, file_ids: list[str], idempotency_key: str, metadata: dict[str, Any] | None = None
+        self,
+        entries: list[BatchEntry],
+        idempotency_key: str,
+        metadata: dict[str, Any],
+        notes: dict[str, str],
+        note: Note,
     ) -> BatchSnapshot: ...
 
-    async def poll(self, batch_id: str, *, with_items: bool) -> BatchSnapshot: ...
+    async def poll(
+        self, batch_id: str, entries: list[BatchEntry], *, with_items: bool
+    ) -> BatchSnapshot: ...
 
     async def fetch_result(self, item: ItemSnapshot) -> dict[str, Any]: ...
 
-    async def cancel_batch(self, batch_id: str) -> BatchSnapshot: ...
+    async def cancel_batch(self, batch_id: str, entries: list[BatchEntry]) -> BatchSnapshot: ...
+
+    async def finished(self, entries: list[BatchEntry]) -> None:
+        """Called once a batch has settled: a chance to clean up (delete uploads)."""
+        ...
 
     async def check_connection(self) -> None: ...
 

@@ -14,18 +14,21 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from app import http
+from app import doctypes, http
 from app.http import ApiError, BadResponse, RetryPolicy
 from app.providers.base import (
+    BatchEntry,
     BatchSnapshot,
     ByteProgress,
     FilesNotFound,
     FilesNotUploaded,
     ItemSnapshot,
+    Note,
     RemoteFile,
     ResultGone,
     ResultNotReady,
     RetryCallback,
+    Unsupported,
     UploadUrlExpired,
 )
 from app.providers.extract_page_models import (
@@ -44,6 +47,22 @@ from app.providers.extract_page_models import (
 from app.uploads import PreparedFile, file_chunks
 
 DEFAULT_BASE_URL = "https://api.extract.page"
+CLOUD_TYPES = frozenset(
+    t.mime
+    for t in (
+        doctypes.PDF,
+        doctypes.DOCX,
+        doctypes.PPTX,
+        doctypes.PNG,
+        doctypes.JPEG,
+        doctypes.WEBP,
+        doctypes.TIFF,
+        doctypes.BMP,
+        doctypes.HEIC,
+    )
+)
+"""What the hosted service reads (PDF, PPTX, DOCX per its docs; images per its code)."""
+ALL_TYPES = frozenset(t.mime for t in doctypes.ALL_TYPES)
 ITEMS_PAGE_LIMIT = 500
 MAX_BATCH_ITEMS = 10_000
 
@@ -68,6 +87,8 @@ class ExtractPageClient:
     one with no credentials at all for presigned URLs."""
 
     max_batch_items = MAX_BATCH_ITEMS
+    accepts_files = True
+    accepts_urls = False
 
     def __init__(
         self,
@@ -79,8 +100,10 @@ class ExtractPageClient:
         on_retry: RetryCallback | None = None,
         extract_text: bool = True,
         extract_images: bool = True,
+        accepted_types: frozenset[str] = CLOUD_TYPES,
     ) -> None:
         self.service_name = service_name
+        self.accepted_types = accepted_types
         self.base_url = base_url.rstrip("/")
         self.policy = policy
         self.on_retry = on_retry
@@ -127,7 +150,15 @@ class ExtractPageClient:
 
     # ------------------------------------------------------------------ files
 
-    async def create_file(self, prepared: PreparedFile) -> RemoteFile:
+    def check_document(self, prepared: PreparedFile) -> None:
+        if prepared.content_type not in self.accepted_types:
+            raise Unsupported(
+                f"{self.service_name} does not read {prepared.doctype.label} files. "
+                "Choose another service for this file."
+            )
+
+    async def reserve(self, prepared: PreparedFile) -> RemoteFile:
+        """POST /v1/files: reserve a slot and get its presigned upload URL."""
         body = CreateFileRequest(
             filename=prepared.filename,
             content_type=prepared.content_type,
@@ -157,18 +188,24 @@ class ExtractPageClient:
         return resource.status == "uploaded"
 
     async def upload(
-        self, remote: RemoteFile, prepared: PreparedFile, progress: ByteProgress | None = None
-    ) -> None:
+        self,
+        remote: RemoteFile | None,
+        prepared: PreparedFile,
+        progress: ByteProgress | None = None,
+    ) -> str:
         """PUT the bytes to the presigned URL: exact Content-Length, the declared
         Content-Type, and no credentials of any kind."""
 
+        if remote is None:
+            remote = await self.reserve(prepared)
+        target = remote.upload_url
         bodies: list[AsyncGenerator[bytes, None]] = []
 
         def build() -> httpx.Request:
             bodies.append(file_chunks(prepared.path, prepared.size, progress))
             return self._bare.build_request(
                 "PUT",
-                remote.upload_url,
+                target,
                 content=bodies[-1],
                 headers={
                     "Content-Length": str(prepared.size),
@@ -189,7 +226,7 @@ class ExtractPageClient:
             for body in bodies:  # an attempt cut short leaves its file open until closed
                 await body.aclose()
         if response.status_code in (200, 201, 204):
-            return
+            return remote.id
         text = response.text
         if response.status_code == 403 and ("expired" in text.lower()):
             raise UploadUrlExpired(
@@ -202,8 +239,14 @@ class ExtractPageClient:
     # ------------------------------------------------------------------ batches
 
     async def create_batch(
-        self, file_ids: list[str], idempotency_key: str, metadata: dict[str, Any] | None = None
+        self,
+        entries: list[BatchEntry],
+        idempotency_key: str,
+        metadata: dict[str, Any],
+        notes: dict[str, str] | None = None,
+        note: Note | None = None,
     ) -> BatchSnapshot:
+        file_ids = [e.file_id for e in entries if e.file_id]
         body = CreateBatchRequest(
             source=FilesSource(file_ids=file_ids),
             extract_text=self.extract_text,
@@ -236,7 +279,9 @@ class ExtractPageClient:
         batch = _parse(BatchResource, self._json(response), self.service_name, "a batch")
         return _snapshot(batch, [])
 
-    async def poll(self, batch_id: str, *, with_items: bool) -> BatchSnapshot:
+    async def poll(
+        self, batch_id: str, entries: list[BatchEntry] | None = None, *, with_items: bool
+    ) -> BatchSnapshot:
         """The batch's status and counts; with ``with_items`` every item, following
         ``next_cursor`` to the end."""
         limit = ITEMS_PAGE_LIMIT if with_items else 1
@@ -281,12 +326,17 @@ class ExtractPageClient:
             raise self._fail(response)
         return _parse(BatchPage, self._json(response), self.service_name, "a batch status")
 
-    async def cancel_batch(self, batch_id: str) -> BatchSnapshot:
+    async def cancel_batch(
+        self, batch_id: str, entries: list[BatchEntry] | None = None
+    ) -> BatchSnapshot:
         response = await self._call("POST", f"/v1/batches/{batch_id}/cancel")
         if response.status_code != 200:
             raise self._fail(response)
         batch = _parse(BatchResource, self._json(response), self.service_name, "a batch")
         return _snapshot(batch, [])
+
+    async def finished(self, entries: list[BatchEntry]) -> None:
+        """Nothing to clean up: extract.page expires uploads after 3 days by itself."""
 
     async def list_batches(
         self, *, status: str | None = None, cursor: str | None = None, limit: int = 50

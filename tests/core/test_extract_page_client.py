@@ -13,6 +13,7 @@ import pytest
 from app import http
 from app.providers import extract_page
 from app.providers.base import (
+    BatchEntry,
     BatchSnapshot,
     FilesNotFound,
     FilesNotUploaded,
@@ -24,6 +25,13 @@ from app.providers.extract_page_models import CreateFileResponse
 from app.uploads import prepare_sync
 from tests.documents import make_pdf
 from tests.local_server import ServerControl
+
+
+def entries(file_ids: list[str]) -> list[BatchEntry]:
+    return [
+        BatchEntry(doc_id=f"doc_{i}", file_id=f, name=f"{f}.pdf") for i, f in enumerate(file_ids)
+    ]
+
 
 FAST = http.RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2, max_retry_after=2)
 
@@ -47,7 +55,7 @@ async def upload_pdfs(client: ExtractPageClient, tmp_path: Path, n: int) -> list
     ids = []
     for i in range(n):
         prepared = prepare_sync(make_pdf(tmp_path / f"p{i}.pdf", [f"hello number {i}"]))
-        remote = await client.create_file(prepared)
+        remote = await client.reserve(prepared)
         await client.upload(remote, prepared)
         assert await client.file_uploaded(remote.id)
         ids.append(remote.id)
@@ -58,7 +66,7 @@ async def test_the_whole_lane(engine: ServerControl, tmp_path: Path) -> None:
     client = client_for(engine)
     try:
         ids = await upload_pdfs(client, tmp_path, 3)
-        created = await client.create_batch(ids, "key-whole-lane", {"job": "t"})
+        created = await client.create_batch(entries(ids), "key-whole-lane", {})
         assert created.status == "pending" and not created.terminal
         done = await wait_terminal(client, created.batch_id)
         assert done.status == "completed"
@@ -79,7 +87,7 @@ async def test_cursor_paging_reaches_every_item(
     client = client_for(engine)
     try:
         ids = await upload_pdfs(client, tmp_path, 5)
-        created = await client.create_batch(ids, "key-paging")
+        created = await client.create_batch(entries(ids), "key-paging", {})
         done = await wait_terminal(client, created.batch_id)
         assert len(done.items) == 5
         pages = [
@@ -96,19 +104,19 @@ async def test_error_bodies_map_to_typed_errors(engine: ServerControl, tmp_path:
     client = client_for(engine)
     try:
         prepared = prepare_sync(make_pdf(tmp_path / "a.pdf", ["x"]))
-        pending = await client.create_file(prepared)  # reserved, never uploaded
+        pending = await client.reserve(prepared)  # reserved, never uploaded
         with pytest.raises(FilesNotUploaded) as not_uploaded:
-            await client.create_batch([pending.id], "key-409")
+            await client.create_batch(entries([pending.id]), "key-409", {})
         assert not_uploaded.value.file_ids == [pending.id]
         with pytest.raises(FilesNotFound) as not_found:
-            await client.create_batch(["file_doesnotexist"], "key-404")
+            await client.create_batch(entries(["file_doesnotexist"]), "key-404", {})
         assert not_found.value.file_ids == ["file_doesnotexist"]
         with pytest.raises(http.NotFound):
             await client.poll("batch_doesnotexist", with_items=False)
 
         engine.hold(True)
         await client.upload(pending, prepared)
-        held = await client.create_batch([pending.id], "key-not-ready")
+        held = await client.create_batch(entries([pending.id]), "key-not-ready", {})
         snap = await client.poll(held.batch_id, with_items=True)
         item = snap.items[0]
         fake_ready = ItemSnapshot(
@@ -143,7 +151,7 @@ async def test_file_over_the_upload_cap_is_refused_in_words(
     )
     try:
         with pytest.raises(http.PayloadTooLarge) as info:
-            await client.create_file(huge)
+            await client.reserve(huge)
         assert "too large" in info.value.message
     finally:
         await client.aclose()
@@ -183,7 +191,7 @@ async def test_retry_after_is_honoured_on_429(engine: ServerControl, tmp_path: P
     client = client_for(engine, on_retry=lambda a, d, r: notices.append((a, d, r)))
     try:
         ids = await upload_pdfs(client, tmp_path, 1)
-        created = await client.create_batch(ids, "key-429")
+        created = await client.create_batch(entries(ids), "key-429", {})
         engine.faults(
             {
                 "method": "GET",
@@ -221,7 +229,7 @@ async def test_5xx_after_create_leaves_exactly_one_batch(
                 "times": 2,
             }
         )
-        created = await client.create_batch(ids, "key-5xx-after")
+        created = await client.create_batch(entries(ids), "key-5xx-after", {})
         assert len(engine.batches()) == before + 1
         posts = [
             r for r in engine.requests() if r["method"] == "POST" and r["path"] == "/v1/batches"
@@ -269,7 +277,7 @@ async def test_no_key_reaches_presigned_urls_and_uploads_have_exact_length(
     client = client_for(engine)
     try:
         ids = await upload_pdfs(client, tmp_path, 2)
-        created = await client.create_batch(ids, "key-secrets")
+        created = await client.create_batch(entries(ids), "key-secrets", {})
         done = await wait_terminal(client, created.batch_id)
         for item in done.items:
             await client.fetch_result(item)

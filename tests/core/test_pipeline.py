@@ -142,7 +142,7 @@ async def test_409_file_not_uploaded_puts_the_file_again(harness: Harness, tmp_p
     from app.uploads import prepare_sync
 
     prepared = prepare_sync(files[0])
-    remote = await client.create_file(prepared)
+    remote = await client.reserve(prepared)
     await client.aclose()
     doc = journal.documents(job_id)[0]
     journal.update_document(
