@@ -15,12 +15,57 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORDS = (
-    "extraction engine document layout column paragraph heading table figure scan photo "
-    "quality recall precision offline render page text image invoice report summary budget "
-    "naïve Zürich coöperate café résumé über 42 3.5% 1,250 2026 alpha beta gamma delta "
-    "measure result value method sample analysis model system process review market data"
-).split()
+WORDS = [
+    "extraction",
+    "engine",
+    "document",
+    "layout",
+    "column",
+    "paragraph",
+    "heading",
+    "table",
+    "figure",
+    "scan",
+    "photo",
+    "quality",
+    "recall",
+    "precision",
+    "offline",
+    "render",
+    "page",
+    "text",
+    "image",
+    "invoice",
+    "report",
+    "summary",
+    "budget",
+    "naïve",
+    "Zürich",
+    "coöperate",
+    "café",
+    "résumé",
+    "über",
+    "42",
+    "3.5%",
+    "1,250",
+    "2026",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "measure",
+    "result",
+    "value",
+    "method",
+    "sample",
+    "analysis",
+    "model",
+    "system",
+    "process",
+    "review",
+    "market",
+    "data",
+]
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -75,12 +120,13 @@ def _styles() -> dict[str, object]:
     regular, bold = _fonts()
     return {
         "h1": ParagraphStyle("h1", fontName=bold, fontSize=20, leading=24, spaceAfter=10),
-        "h2": ParagraphStyle("h2", fontName=bold, fontSize=14, leading=18, spaceBefore=8,
-                             spaceAfter=6),
-        "h3": ParagraphStyle("h3", fontName=bold, fontSize=10, leading=13, spaceBefore=6,
-                             spaceAfter=3),
-        "body": ParagraphStyle("body", fontName=regular, fontSize=10, leading=13,
-                               spaceAfter=7),
+        "h2": ParagraphStyle(
+            "h2", fontName=bold, fontSize=14, leading=18, spaceBefore=8, spaceAfter=6
+        ),
+        "h3": ParagraphStyle(
+            "h3", fontName=bold, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3
+        ),
+        "body": ParagraphStyle("body", fontName=regular, fontSize=10, leading=13, spaceAfter=7),
         "cell": ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11),
     }
 
@@ -308,8 +354,9 @@ def _picture(w: int, h: int, seed: int, mode: str = "RGB") -> object:
     for _ in range(25):
         x0, y0 = rng.randrange(w), rng.randrange(h)
         x1, y1 = x0 + rng.randrange(10, w // 2), y0 + rng.randrange(10, h // 2)
-        d.ellipse((x0, y0, x1, y1), fill=(rng.randrange(256), rng.randrange(256),
-                                           rng.randrange(256)))
+        d.ellipse(
+            (x0, y0, x1, y1), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        )
     return img.convert(mode)
 
 
@@ -580,8 +627,9 @@ def make_pptx(out: Path, *, seed: int = 51) -> Truth:
     path = out / "deck.pptx"
     prs.save(str(path))
     headings = [(1, "Annual results"), (2, "Key points"), (2, "Figures")]
-    return Truth(path, "pptx", text="\n".join(texts), headings=headings, tables=[rows], images=1,
-                 pages=3)
+    return Truth(
+        path, "pptx", text="\n".join(texts), headings=headings, tables=[rows], images=1, pages=3
+    )
 
 
 # --------------------------------------------------------------------------- hostile files
@@ -613,15 +661,19 @@ def make_png_bomb(out: Path, side: int = 100_000) -> Path:
     import zlib
 
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(
-            ">I", zlib.crc32(tag + data) & 0xFFFFFFFF
+        return (
+            struct.pack(">I", len(data))
+            + tag
+            + data
+            + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
         )
 
     ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)
     path = out / "bomb.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -641,15 +693,16 @@ def make_pdf_image_bomb(out: Path, side: int = 30_000) -> Path:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
         b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
-        % (side, side, len(data)) + data + b"\nendstream",
+        % (side, side, len(data))
+        + data
+        + b"\nendstream",
     ]
     return _write_pdf(out / "imagebomb.pdf", objs)
 
 
 def make_huge_page_pdf(out: Path) -> Path:
     """A 200 x 200 inch page (PDF's maximum) with a line of text and a drawing."""
-    content = (b"BT /F1 400 Tf 500 7000 Td (Huge page heading) Tj ET "
-               b"0 0 m 14400 14400 l S")
+    content = b"BT /F1 400 Tf 500 7000 Td (Huge page heading) Tj ET 0 0 m 14400 14400 l S"
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -681,7 +734,6 @@ def _write_pdf(path: Path, objs: list[bytes]) -> Path:
     body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     for off in offsets:
         body += b"%010d 00000 n \n" % off
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objs) + 1, xref)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     path.write_bytes(body)
     return path

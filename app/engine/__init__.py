@@ -149,7 +149,7 @@ def extract_document(
         raise EngineError(
             DOCUMENT_TOO_LARGE, f"{shown!r} needs more memory than the engine allows."
         ) from exc
-    except Exception as exc:  # noqa: BLE001 - any library failure becomes an item error
+    except Exception as exc:
         raise EngineError(
             EXTRACTION_FAILED, f"{shown!r} could not be extracted ({type(exc).__name__}: {exc})."
         ) from exc

@@ -61,7 +61,9 @@ def bounded(img: Image.Image, max_side: int) -> Image.Image:
     scale = max_side / max(w, h)
     if scale >= 1:
         return img
-    return img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+    return img.resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS
+    )
 
 
 def encode(img: Image.Image) -> tuple[bytes, str]:

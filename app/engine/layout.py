@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 LIST_MARKER = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·*–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
 
@@ -122,9 +123,7 @@ def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
     return out
 
 
-def _internal_gap(
-    free: list[Interval], segs: Sequence[Seg], min_gap: float
-) -> Interval | None:
+def _internal_gap(free: list[Interval], segs: Sequence[Seg], min_gap: float) -> Interval | None:
     """The widest free interval with segments on both sides and at least ``min_gap`` wide."""
     best: Interval | None = None
     for lo, hi in free:
@@ -215,7 +214,7 @@ def _merge_line(line: list[Seg]) -> Seg:
     if len(line) == 1:
         return line[0]
     text = line[0].text
-    for prev, s in zip(line, line[1:], strict=False):
+    for prev, s in pairwise(line):
         gap = s.x0 - prev.x1
         text += (" " if gap > 0.1 * s.size else "") + s.text
     confs = [s.conf for s in line if s.conf is not None]
@@ -241,15 +240,18 @@ def join_lines(texts: Sequence[str]) -> str:
         if not out:
             out = t
         elif (
-            out.endswith(("-", "\u00ad"))
-            and len(out) > 1
-            and out[-2].isalpha()
-            and t[0].islower()
+            out.endswith(("-", "\u00ad")) and len(out) > 1 and out[-2].isalpha() and t[0].islower()
         ):
             out = out[:-1] + t
         else:
             out += " " + t
     return out
+
+
+def _same_size(a: Seg, b: Seg) -> bool:
+    # OCR sizes are estimated from box heights, so they get a relative tolerance.
+    tol = 0.25 * max(a.size, b.size) if a.conf is not None or b.conf is not None else 0.6
+    return abs(a.size - b.size) < tol
 
 
 def paragraphs(region: list[Seg]) -> list[Para]:
@@ -262,8 +264,8 @@ def paragraphs(region: list[Seg]) -> list[Para]:
     width = max(1.0, x1_max - x0_min)
     gaps = [
         b.top - a.bottom
-        for a, b in zip(lines, lines[1:], strict=False)
-        if a.block < 0 and b.block < 0 and abs(a.size - b.size) < 0.6
+        for a, b in pairwise(lines)
+        if a.block < 0 and b.block < 0 and _same_size(a, b)
     ]
     typical = sorted(gaps)[len(gaps) // 2] if gaps else 0.0
     paras: list[Para] = []
@@ -282,7 +284,7 @@ def paragraphs(region: list[Seg]) -> list[Para]:
             new = (
                 gap > limit
                 or gap < -0.5 * line.size
-                or abs(prev.size - line.size) >= 0.6
+                or not _same_size(prev, line)
                 or prev.bold != line.bold
                 or prev.x1 < x0_min + 0.6 * width
                 or LIST_MARKER.match(line.text) is not None
@@ -413,10 +415,9 @@ def find_unruled_tables(
             size = max(s.size for s in prev)
             if pitch > 2.2 * size:
                 break
-            if len(nxt) < 2:
-                # a one-cell row is kept only if it sits inside the columns (an empty cell)
-                if not _fits_columns(nxt[0], block):
-                    break
+            # a one-cell row is kept only if it sits inside the columns (empty cells)
+            if len(nxt) < 2 and not _fits_columns(nxt[0], block):
+                break
             block.append(nxt)
             j += 1
         grid = _grid(block, max_words_per_cell) if len(block) >= min_rows else None
@@ -480,9 +481,7 @@ def _grid(block: list[list[Seg]], max_words: float) -> Grid | None:
             # a segment that crosses a gutter by a wide margin spans columns; one that
             # just sticks out (right-aligned numbers) stays in the column of its centre
             if c1 > c0:
-                cov = [
-                    min(s.x1, bounds[k + 1]) - max(s.x0, bounds[k]) for k in range(c0, c1 + 1)
-                ]
+                cov = [min(s.x1, bounds[k + 1]) - max(s.x0, bounds[k]) for k in range(c0, c1 + 1)]
                 keep = [c0 + k for k, v in enumerate(cov) if v > 0.25 * s.width]
                 c0, c1 = (keep[0], keep[-1]) if keep else (c0, c0)
             merged.setdefault((c0, c1), []).append(s)
@@ -505,9 +504,7 @@ def _grid(block: list[list[Seg]], max_words: float) -> Grid | None:
 # --------------------------------------------------------------------------- helpers
 
 
-def order_blocks(
-    segs: list[Seg], min_gap: float
-) -> list[Para]:
+def order_blocks(segs: list[Seg], min_gap: float) -> list[Para]:
     """Reading order + paragraphs for one page's segments (text and blocks)."""
     out: list[Para] = []
     for region in reading_order(segs, min_gap):

@@ -11,9 +11,16 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from app.engine import EXTRACTION_FAILED, INTERNAL_ERROR, EngineError, Extraction, ProgressCallback
+from app.engine import (
+    DOCUMENT_TOO_LARGE,
+    EXTRACTION_FAILED,
+    INTERNAL_ERROR,
+    EngineError,
+    Extraction,
+    ProgressCallback,
+    imaging,
+)
 from app.engine import chunks as ch
-from app.engine import imaging
 from app.engine.layout import Seg, assign_headings, order_blocks
 
 if TYPE_CHECKING:
@@ -87,8 +94,7 @@ def upright(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation (photos from phones are often stored sideways)."""
     from PIL import ImageOps
 
-    out = ImageOps.exif_transpose(img)
-    return out if out is not None else img
+    return ImageOps.exif_transpose(img)
 
 
 def extract_image_file(
@@ -117,7 +123,7 @@ def extract_image_file(
             w, h = img.size
             if w * h > imaging.MAX_DECODE_PIXELS:
                 raise EngineError(
-                    imaging.DOCUMENT_TOO_LARGE, f"Frame {frame + 1} of the image is too large."
+                    DOCUMENT_TOO_LARGE, f"Frame {frame + 1} of the image is too large."
                 )
         if extract_text:
             page_img, factor = _prepare(img)

@@ -26,9 +26,9 @@ from app.engine import (
     EngineError,
     Extraction,
     ProgressCallback,
+    imaging,
 )
 from app.engine import chunks as ch
-from app.engine import imaging
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 """Zip bombs: the sum of the parts' uncompressed sizes we accept."""
@@ -113,13 +113,12 @@ def extract_docx(
     progress: ProgressCallback | None = None,
 ) -> Extraction:
     import docx
-    from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     check_zip(path)
     try:
         document = docx.Document(path)
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds on bad input
+    except Exception as exc:
         raise EngineError(EXTRACTION_FAILED, f"The DOCX could not be read ({exc}).") from exc
     body = document.element.body
     rendered = bool(body.findall(f".//{_W}lastRenderedPageBreak"))
@@ -150,7 +149,7 @@ def extract_docx(
                 else [b for b in el.findall(f".//{_W}br") if b.get(f"{_W}type") == "page"]
             )
             page += len(breaks)
-        elif isinstance(block, Table) and extract_text:
+        elif extract_text:
             table = _docx_table(block, page)
             if table is not None:
                 chunks.append(table)
@@ -269,7 +268,8 @@ def _has_uncached_formulas(path: str) -> bool:
                 if b"<f" not in data:
                     continue
                 for m in _UNCACHED.finditer(data):
-                    if b"<v" not in m.group(0) and b"<is>" not in m.group(0):
+                    cell = m.group(0)
+                    if re.search(rb"<(?:\w+:)?v>[^<]+</", cell) is None and b"<is>" not in cell:
                         return True
     return False
 
@@ -287,11 +287,9 @@ def extract_xlsx(
     try:
         values = openpyxl.load_workbook(path, data_only=True)
         formulas = (
-            openpyxl.load_workbook(path, data_only=False)
-            if _has_uncached_formulas(path)
-            else None
+            openpyxl.load_workbook(path, data_only=False) if _has_uncached_formulas(path) else None
         )
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on bad input
+    except Exception as exc:
         raise EngineError(EXTRACTION_FAILED, f"The XLSX could not be read ({exc}).") from exc
     sheets = values.worksheets
     if len(sheets) > MAX_SLIDES:
@@ -374,7 +372,7 @@ def extract_pptx(
     check_zip(path)
     try:
         prs = Presentation(path)
-    except Exception as exc:  # noqa: BLE001 - python-pptx raises many kinds on bad input
+    except Exception as exc:
         raise EngineError(EXTRACTION_FAILED, f"The PPTX could not be read ({exc}).") from exc
     slides = list(prs.slides)
     if len(slides) > MAX_SLIDES:
@@ -439,7 +437,12 @@ def _pos(shape: Any) -> tuple[float, float, float, float]:
     try:
         left = (shape.left or 0) / EMU_PER_PT
         top = (shape.top or 0) / EMU_PER_PT
-        return (left, top, left + (shape.width or 0) / EMU_PER_PT, top + (shape.height or 0) / EMU_PER_PT)
+        return (
+            left,
+            top,
+            left + (shape.width or 0) / EMU_PER_PT,
+            top + (shape.height or 0) / EMU_PER_PT,
+        )
     except (AttributeError, TypeError):
         return ZERO
 
@@ -468,7 +471,9 @@ def _frame_text(shape: Any) -> str:
     return joiner.join(lines)
 
 
-def _pptx_table(table: Any, page_no: int, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+def _pptx_table(
+    table: Any, page_no: int, bbox: tuple[float, float, float, float]
+) -> dict[str, Any]:
     rows = list(table.rows)
     n_rows = len(rows)
     n_cols = len(table.columns)

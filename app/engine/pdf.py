@@ -32,9 +32,9 @@ from app.engine import (
     EngineError,
     Extraction,
     ProgressCallback,
+    imaging,
 )
 from app.engine import chunks as ch
-from app.engine import imaging
 from app.engine.layout import Grid, Para, Seg, assign_headings, find_unruled_tables, order_blocks
 
 MAX_PAGES = 2000
@@ -90,8 +90,10 @@ class _Objects:
 
     @property
     def ruled_candidate(self) -> bool:
-        return (self.h_rules >= 2 and self.v_rules >= 2) or self.boxes >= 3 or (
-            self.boxes >= 1 and self.h_rules + self.v_rules >= 3
+        return (
+            (self.h_rules >= 2 and self.v_rules >= 2)
+            or self.boxes >= 3
+            or (self.boxes >= 1 and self.h_rules + self.v_rules >= 3)
         )
 
 
@@ -266,9 +268,7 @@ def _has_wide_gaps(textpage: Any, n: int) -> bool:
     return False
 
 
-def _words(
-    textpage: Any, n: int, text: str, ox: float, oy: float, rect: Any
-) -> list[_Word]:
+def _words(textpage: Any, n: int, text: str, ox: float, oy: float, rect: Any) -> list[_Word]:
     words: list[_Word] = []
     cur: _Word | None = None
     get_box = pdfium_c.FPDFText_GetLooseCharBox
@@ -339,9 +339,7 @@ class _Plumber:
 
                 self._pdf = pdfplumber.open(self.path)
             page = self._pdf.pages[index]
-            found = page.find_tables(
-                {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
-            )
+            found = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
             out = [[tuple(float(v) for v in c) for c in t.cells] for t in found]
             page.close()
             return out  # type: ignore[return-value]
@@ -421,7 +419,7 @@ def _figures(
         return out
     for obj in objects:
         try:
-            left, bottom, right, top = obj.get_pos()
+            left, bottom, right, top = obj.get_bounds()
             w_px, h_px = obj.get_px_size()
             if w_px < MIN_FIGURE_SIDE or h_px < MIN_FIGURE_SIDE:
                 continue
@@ -447,29 +445,35 @@ def _image_bytes(obj: Any) -> tuple[bytes, str, int, int]:
         img = imaging.open_checked(raw, what="An embedded image")
         if img.mode in ("RGB", "L") and max(img.size) <= imaging.EMBED_MAX_SIDE:
             return raw, "image/jpeg", img.size[0], img.size[1]
-    bitmap = obj.get_bitmap(render=False)
-    try:
-        img = bitmap.to_pil()
-    finally:
-        bitmap.close()
+    img = obj.get_bitmap(render=False).to_pil()
     img = imaging.bounded(img, imaging.EMBED_MAX_SIDE)
     data, mime = imaging.encode(img)
     return data, mime, img.size[0], img.size[1]
 
 
 def _attach_captions(paras: list[Para], blocks: list[dict[str, Any]]) -> None:
+    """A "Figure N ..." paragraph right below (or else above) a figure becomes its caption."""
     for block in blocks:
         if block["chunk_type"] != "image":
             continue
         x0, top, x1, bottom = block["bbox"]
+        best: tuple[float, str] | None = None
         for p in paras:
             if p.block >= 0 or not CAPTION_RE.match(p.text):
                 continue
             px0, ptop, px1, pbottom = p.bbox
-            near = (0 <= ptop - bottom <= 40) or (0 <= top - pbottom <= 40)
-            if near and min(px1, x1) - max(px0, x0) > 0:
-                block["page_content"] = p.text
-                break
+            if min(px1, x1) - max(px0, x0) <= 0:
+                continue
+            if -2 <= ptop - bottom <= 40:
+                score = ptop - bottom
+            elif -2 <= top - pbottom <= 40:
+                score = 50 + top - pbottom  # captions above come second
+            else:
+                continue
+            if best is None or score < best[0]:
+                best = (score, p.text)
+        if best is not None:
+            block["page_content"] = best[1]
 
 
 # --------------------------------------------------------------------------- OCR pages
@@ -537,7 +541,9 @@ def extract_pdf(
             if progress is not None:
                 progress(index + 1, page_count)
         chunks = _assemble(pages)
-        return Extraction(result={"chunks": chunks, "page_count": page_count}, page_count=page_count)
+        return Extraction(
+            result={"chunks": chunks, "page_count": page_count}, page_count=page_count
+        )
     finally:
         plumber.close()
         doc.close()
@@ -596,9 +602,7 @@ def _extract_page(
         finally:
             pdfium_c.FPDFText_ClosePage(textpage)
         if pt.chars < MIN_TEXT_CHARS and use_ocr:
-            image_area = sum(
-                max(0.0, (r - left) * (t - b)) for left, b, r, t in objs.images
-            )
+            image_area = sum(max(0.0, (r - left) * (t - b)) for left, b, r, t in objs.images)
             bomb = any(px > imaging.MAX_DECODE_PIXELS for px in objs.image_px)
             if (image_area > 0.3 * page_area or objs.paths >= 40) and not bomb:
                 segs = _ocr_page(page, width, height)
@@ -649,7 +653,9 @@ _PAGE_FURNITURE = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IG
 
 
 def _furniture(c: dict[str, Any]) -> bool:
-    return c["chunk_type"] == "text" and _PAGE_FURNITURE.match(c["page_content"].strip()) is not None
+    return (
+        c["chunk_type"] == "text" and _PAGE_FURNITURE.match(c["page_content"].strip()) is not None
+    )
 
 
 def merge_split_tables(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -696,8 +702,7 @@ def _append_rows(table: dict[str, Any], more: dict[str, Any]) -> None:
     table["merged_from_pages"] = [*pages, more["page_no"]]
     table["_last_page"] = more["page_no"]
     cells: list[ch.Cell] = [
-        (x["row"], x["col"], x["row_span"], x["col_span"], x["text"], None)
-        for x in table["cells"]
+        (x["row"], x["col"], x["row_span"], x["col_span"], x["text"], None) for x in table["cells"]
     ]
     table["page_content"] = ch.markdown_table(table["n_rows"], table["n_cols"], cells)
 
@@ -718,4 +723,3 @@ def render_page_png(path: str, index: int, dpi: int = 100) -> bytes:
         return buf.getvalue()
     finally:
         doc.close()
-
