@@ -1,0 +1,63 @@
+"""Scans and photos through OCR (RapidOCR, models from the wheel)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.engine import extract_document
+from bench.scoring import cer, heading_recall, text_of
+
+Docs = Callable[[str], Any]
+
+
+@pytest.mark.parametrize(("name", "limit"), [("scan300", 0.03), ("scan150", 0.06)])
+def test_scanned_pdf_is_read_by_ocr(docs: Docs, name: str, limit: float) -> None:
+    truth = docs(name)
+    out = extract_document(str(truth.path))
+    assert out.page_count == 1
+    texts = [c for c in out.result["chunks"] if c["chunk_type"] == "text"]
+    assert texts
+    for c in texts:
+        assert 0.0 <= c["confidence"] <= 1.0
+        assert all(0.0 <= v <= 1.0 for v in c["line_confidences"])
+    assert cer(truth.text, text_of(out.result)) <= limit
+    assert heading_recall(truth.headings, out.result) == 1.0
+    # the scan itself is not returned as a figure
+    assert not [c for c in out.result["chunks"] if c["chunk_type"] == "image"]
+
+
+def test_photo_with_exif_rotation(docs: Docs) -> None:
+    truth = docs("photo_jpeg")
+    out = extract_document(str(truth.path), filename="photo.jpg")
+    assert cer(truth.text, text_of(out.result)) <= 0.05
+    # upright: boxes are wider than tall, in the rotated (viewing) frame of 1400 x 420
+    for c in out.result["chunks"]:
+        _x0, _y0, x1, y1 = c["bbox"]
+        assert x1 <= 1401
+        assert y1 <= 421
+
+
+def test_png(docs: Docs) -> None:
+    truth = docs("photo_png")
+    out = extract_document(str(truth.path))
+    assert cer(truth.text, text_of(out.result)) <= 0.05
+
+
+def test_telemetry_is_disabled_and_ocr_is_lazy(docs: Docs) -> None:
+    assert os.environ.get("ORT_DISABLE_TELEMETRY") == "1" or "onnxruntime" not in sys.modules
+    import subprocess
+
+    truth = docs("text")
+    code = (
+        "import sys; from app.engine import extract_document; "
+        f"extract_document({str(truth.path)!r}); "
+        "print(sorted(m for m in ('onnxruntime', 'rapidocr', 'cv2', 'pdfplumber', 'docx') "
+        "if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
