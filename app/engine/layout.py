@@ -154,10 +154,15 @@ def _xy_cut(segs: list[Seg], min_gap: float, out: list[list[Seg]], depth: int) -
     if len(segs) == 1 or depth > 12:
         out.append(segs)
         return
+    bands = _y_bands(segs)
+    if all(len(b) == 1 for b in bands):
+        # A gutter needs text on both sides of it within one band.
+        out.append(segs)
+        return
     lo = min(s.x0 for s in segs)
     hi = max(s.x1 for s in segs)
     groups: list[tuple[list[Seg], list[Interval]]] = []
-    for band in _y_bands(segs):
+    for band in bands:
         free = _free(band, lo, hi)
         if groups:
             gsegs, gfree = groups[-1]
@@ -196,17 +201,21 @@ def _xy_cut(segs: list[Seg], min_gap: float, out: list[list[Seg]], depth: int) -
 def _lines(region: list[Seg]) -> list[list[Seg]]:
     """Segments of one region grouped into visual lines, top to bottom, left to right."""
     lines: list[list[Seg]] = []
+    ref: Seg | None = None
     for s in sorted(region, key=lambda s: (s.top, s.x0)):
-        if lines and s.block < 0 and lines[-1][0].block < 0:
-            last = lines[-1]
-            ref = last[0]
-            overlap = min(ref.bottom, s.bottom) - max(ref.top, s.top)
-            if overlap > 0.5 * min(ref.height, s.height):
-                last.append(s)
+        if ref is not None and s.block < 0 and ref.block < 0:
+            overlap = (ref.bottom if ref.bottom < s.bottom else s.bottom) - (
+                ref.top if ref.top > s.top else s.top
+            )
+            h = min(ref.bottom - ref.top, s.bottom - s.top)
+            if overlap > 0.5 * h:
+                lines[-1].append(s)
                 continue
         lines.append([s])
+        ref = s
     for line in lines:
-        line.sort(key=lambda s: s.x0)
+        if len(line) > 1:
+            line.sort(key=lambda s: s.x0)
     return lines
 
 
@@ -256,20 +265,22 @@ def _same_size(a: Seg, b: Seg) -> bool:
 
 def paragraphs(region: list[Seg]) -> list[Para]:
     """Merge the lines of one leaf region into paragraphs."""
-    lines = [_merge_line(line) if line[0].block < 0 else line[0] for line in _lines(region)]
+    lines = [line[0] if len(line) == 1 else _merge_line(line) for line in _lines(region)]
+    text_lines = [s for s in lines if s.block < 0]
     if not lines:
         return []
-    x1_max = max(s.x1 for s in lines if s.block < 0) if any(s.block < 0 for s in lines) else 0.0
-    x0_min = min(s.x0 for s in lines if s.block < 0) if any(s.block < 0 for s in lines) else 0.0
-    width = max(1.0, x1_max - x0_min)
-    gaps = [
+    x0_min = min(s.x0 for s in text_lines) if text_lines else 0.0
+    x1_max = max(s.x1 for s in text_lines) if text_lines else 0.0
+    short = x0_min + 0.6 * max(1.0, x1_max - x0_min)
+    gaps = sorted(
         b.top - a.bottom
         for a, b in pairwise(lines)
         if a.block < 0 and b.block < 0 and _same_size(a, b)
-    ]
-    typical = sorted(gaps)[len(gaps) // 2] if gaps else 0.0
+    )
+    typical = gaps[len(gaps) // 2] if gaps else 0.0
     paras: list[Para] = []
     cur: list[Seg] = []
+    match_marker = LIST_MARKER.match
     for line in lines:
         if line.block >= 0:
             if cur:
@@ -280,16 +291,15 @@ def paragraphs(region: list[Seg]) -> list[Para]:
         if cur:
             prev = cur[-1]
             gap = line.top - prev.bottom
-            limit = max(typical * 1.4 + 0.5, 0.45 * line.size)
-            new = (
-                gap > limit
-                or gap < -0.5 * line.size
-                or not _same_size(prev, line)
+            size = line.size
+            if (
+                (gap > typical * 1.4 + 0.5 and gap > 0.45 * size)
+                or gap < -0.5 * size
                 or prev.bold != line.bold
-                or prev.x1 < x0_min + 0.6 * width
-                or LIST_MARKER.match(line.text) is not None
-            )
-            if new:
+                or prev.x1 < short
+                or not _same_size(prev, line)
+                or match_marker(line.text) is not None
+            ):
                 paras.append(Para(cur))
                 cur = []
         cur.append(line)
@@ -297,7 +307,7 @@ def paragraphs(region: list[Seg]) -> list[Para]:
         paras.append(Para(cur))
     for p in paras:
         if p.block < 0:
-            p.text = join_lines([s.text for s in p.lines])
+            p.text = join_lines([s.text for s in p.lines]) if len(p.lines) > 1 else p.lines[0].text
             p.confidences = [s.conf for s in p.lines if s.conf is not None]
     return paras
 

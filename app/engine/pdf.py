@@ -18,7 +18,6 @@ All boxes are converted to a top-left origin (see :mod:`app.engine.chunks`).
 from __future__ import annotations
 
 import ctypes
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,57 +204,74 @@ def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Font
     text = buf.raw[: 2 * n].decode("utf-16-le", errors="replace")
     if len(text) != n:  # characters outside the BMP: fall back to per-character reads
         detailed = True
-    visible = sum(1 for c in text if not c.isspace())
+    visible = len("".join(text.split()))
     rect = pdfium_c.FS_RECTF()
-    if not detailed and _has_wide_gaps(textpage, n):
-        detailed = True
     if detailed:
         words = _words(textpage, n, text, ox, oy, rect)
         return _PageText([], words, visible)
-    segs: list[Seg] = []
+    lines: list[tuple[str, int, int]] = []
     pos = 0
-    for line in re.split(r"(\r\n|\r|\n)", text):
+    for line in _LINE_BREAK.split(text):
         start = pos
         pos += len(line)
-        if line in ("\r\n", "\r", "\n"):
-            continue
         stripped = line.strip()
-        if not stripped:
+        if not stripped or line in _BREAKS:
             continue
         first = start + (len(line) - len(line.lstrip()))
-        last = start + len(line.rstrip()) - 1
-        pdfium_c.FPDFText_GetLooseCharBox(textpage, first, rect)
-        a = (rect.left, rect.top, rect.right, rect.bottom)
-        pdfium_c.FPDFText_GetLooseCharBox(textpage, last, rect)
-        b = (rect.left, rect.top, rect.right, rect.bottom)
-        size = pdfium_c.FPDFText_GetFontSize(textpage, first)
-        x0 = min(a[0], b[0]) - ox
-        x1 = max(a[2], b[2]) - ox
-        top = oy - max(a[1], b[1])
-        bottom = oy - min(a[3], b[3])
+        lines.append((stripped, first, start + len(line.rstrip()) - 1))
+    if _has_wide_gaps(textpage, n, len(lines)):
+        return _PageText([], _words(textpage, n, text, ox, oy, rect), visible)
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    get_size = pdfium_c.FPDFText_GetFontSize
+    segs: list[Seg] = []
+    firsts: list[int] = []
+    for stripped, first, last in lines:
+        get_box(textpage, first, rect)
+        al, at, ar, ab = rect.left, rect.top, rect.right, rect.bottom
+        get_box(textpage, last, rect)
+        x0 = (al if al < rect.left else rect.left) - ox
+        x1 = (ar if ar > rect.right else rect.right) - ox
+        top = oy - (at if at > rect.top else rect.top)
+        bottom = oy - (ab if ab < rect.bottom else rect.bottom)
         if x1 <= x0 or bottom <= top:
             continue
-        segs.append(
-            Seg(
-                stripped,
-                x0,
-                top,
-                x1,
-                bottom,
-                size or (bottom - top),
-                bold=fonts.bold(textpage, first),
-            )
-        )
+        size = get_size(textpage, first)
+        segs.append(Seg(stripped, x0, top, x1, bottom, size or (bottom - top)))
+        firsts.append(first)
+    # Weight matters for short lines (bold run-in headings) only; full lines stay regular
+    # unless they precede a bold short line (a bold paragraph's last line).
+    if segs:
+        widest = max(s.x1 - s.x0 for s in segs)
+        for k, seg in enumerate(segs):
+            if seg.x1 - seg.x0 < 0.75 * widest and fonts.bold(textpage, firsts[k]):
+                seg.bold = True
+                j = k - 1
+                while j >= 0 and segs[j].x1 - segs[j].x0 >= 0.75 * widest:
+                    if not fonts.bold(textpage, firsts[j]):
+                        break
+                    segs[j].bold = True
+                    j -= 1
     return _PageText(segs, None, visible)
 
 
-def _has_wide_gaps(textpage: Any, n: int) -> bool:
-    """True if two consecutive text runs share a line but are far apart (cells, columns)."""
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_BREAKS = ("\r\n", "\r", "\n")
+
+
+def _has_wide_gaps(textpage: Any, n: int, n_lines: int) -> bool:
+    """True if two consecutive text runs share a line but are far apart (cells, columns).
+
+    Runs are pdfium's text rectangles (one per text object and line); with no more runs than
+    lines there is nothing to compare.
+    """
     count = pdfium_c.FPDFText_CountRects(textpage, 0, n)
+    if count <= n_lines:
+        return False
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
+    get_rect = pdfium_c.FPDFText_GetRect
     prev: tuple[float, float, float, float] | None = None
     for k in range(count):
-        pdfium_c.FPDFText_GetRect(textpage, k, left, top, right, bottom)
+        get_rect(textpage, k, left, top, right, bottom)
         cur = (left.value, top.value, right.value, bottom.value)
         if prev is not None:
             h = min(prev[1] - prev[3], cur[1] - cur[3])
@@ -705,21 +721,3 @@ def _append_rows(table: dict[str, Any], more: dict[str, Any]) -> None:
         (x["row"], x["col"], x["row_span"], x["col_span"], x["text"], None) for x in table["cells"]
     ]
     table["page_content"] = ch.markdown_table(table["n_rows"], table["n_cols"], cells)
-
-
-def render_page_png(path: str, index: int, dpi: int = 100) -> bytes:
-    """A bounded PNG of one page (used by tests and tools)."""
-    doc = _open(path)
-    try:
-        page = doc[index]
-        w, h = page.get_size()
-        scale = min(dpi / 72.0, 4000 / max(w, h, 1.0))
-        bitmap = page.render(scale=scale)
-        img = bitmap.to_pil()
-        bitmap.close()
-        page.close()
-        buf = io.BytesIO()
-        img.save(buf, format="PNG")
-        return buf.getvalue()
-    finally:
-        doc.close()
