@@ -414,27 +414,47 @@ def _render(pdf: Path, index: int, dpi: int) -> object:
         doc.close()
 
 
-def make_scanned_pdf(out: Path, *, dpi: int = 150, seed: int = 21, pages: int = 1) -> Truth:
-    """A text PDF's pages rendered at ``dpi`` (grayscale, JPEG q75) and wrapped in a PDF with
-    no text layer: what a scanner produces."""
+def make_scanned_pdf(
+    out: Path, *, dpi: int = 150, seed: int = 21, pages: int = 1, degrade: bool = False
+) -> Truth:
+    """A text PDF's pages rendered at ``dpi`` (grayscale, JPEG) and wrapped in a PDF with no
+    text layer: what a scanner produces. ``degrade`` adds a 0.6° skew, blur, noise and
+    stronger JPEG compression."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    src_dir = out / f"scan_src_{dpi}"
+    tag = f"{dpi}{'d' if degrade else ''}_{pages}"
+    src_dir = out / f"scan_src_{tag}"
     src_dir.mkdir(exist_ok=True)
     src = make_scan_source(src_dir, seed=seed, pages=pages)
-    path = out / f"scan{dpi}.pdf"
+    path = out / f"scan{tag}.pdf"
     c = canvas.Canvas(str(path), pagesize=A4)
     for i in range(pages):
         img = _render(src.path, i, dpi)
+        if degrade:
+            img = _degrade(img, seed + i)
         buf = io.BytesIO()
-        img.save(buf, format="JPEG", quality=75)  # type: ignore[attr-defined]
+        img.save(buf, format="JPEG", quality=60 if degrade else 75)  # type: ignore[attr-defined]
         buf.seek(0)
         c.drawImage(ImageReader(buf), 0, 0, A4[0], A4[1])
         c.showPage()
     c.save()
-    return Truth(path, f"scan{dpi}", text=src.text, headings=src.headings, pages=pages)
+    kind = f"scan{dpi}{'_degraded' if degrade else ''}"
+    return Truth(path, kind, text=src.text, headings=src.headings, pages=pages)
+
+
+def _degrade(img: object, seed: int) -> object:
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    assert isinstance(img, Image.Image)
+    img = img.rotate(0.6, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    img = img.filter(ImageFilter.GaussianBlur(0.6))
+    arr = np.asarray(img).astype(np.int16)
+    rng = np.random.default_rng(seed)
+    arr = np.clip(arr + rng.normal(0, 12, arr.shape), 0, 255).astype(np.uint8)
+    return Image.fromarray(arr)
 
 
 def make_scan_source(out: Path, *, seed: int = 21, pages: int = 1) -> Truth:
