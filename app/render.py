@@ -20,6 +20,7 @@ from typing import Any
 
 ImageRef = Callable[[int, dict[str, Any]], str | None]
 
+_BULLET = re.compile(r"^(\s*)[•◦▪●‣⁃∙·]\s+")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
@@ -77,7 +78,7 @@ def _text_block(chunk: Mapping[str, Any]) -> str:
     level = _int(chunk.get("heading_level"), 0)
     if 1 <= level <= 6:
         return "#" * level + " " + _clean(text)
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+    lines = [_BULLET.sub(r"\1- ", ln.rstrip(), count=1) for ln in text.splitlines() if ln.strip()]
     if lines and all(_LIST_LINE.match(ln) for ln in lines):
         return "\n".join(lines)
     if len(lines) > 1 and any(_LIST_LINE.match(ln) for ln in lines):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+_TOC_ENTRY = re.compile(r"(?:\.\s?){3,}\s*[\divxlc]+$")
 LIST_MARKER = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·*–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
 
 
@@ -126,12 +127,18 @@ def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
 def _internal_gap(free: list[Interval], segs: Sequence[Seg], min_gap: float) -> Interval | None:
     """The widest free interval with segments on both sides and at least ``min_gap`` wide."""
     best: Interval | None = None
+    lo_all = min(s.x0 for s in segs)
+    hi_all = max(s.x1 for s in segs)
+    narrow = 0.15 * (hi_all - lo_all)
     for lo, hi in free:
         if hi - lo < min_gap:
             continue
-        left = any(s.x1 <= lo + 0.01 for s in segs)
-        right = any(s.x0 >= hi - 0.01 for s in segs)
-        if left and right and (best is None or hi - lo > best[1] - best[0]):
+        left = [s.x0 for s in segs if s.x1 <= lo + 0.01]
+        right = [s.x1 for s in segs if s.x0 >= hi - 0.01]
+        # a column needs some width: a strip of numbers (TOC, line numbers) is not one
+        if not left or not right or lo - min(left) < narrow or max(right) - hi < narrow:
+            continue
+        if best is None or hi - lo > best[1] - best[0]:
             best = (lo, hi)
     return best
 
@@ -248,10 +255,10 @@ def join_lines(texts: Sequence[str]) -> str:
             continue
         if not out:
             out = t
-        elif (
-            out.endswith(("-", "\u00ad")) and len(out) > 1 and out[-2].isalpha() and t[0].islower()
+        elif out.endswith(("\ufffe", "\u00ad")) or (
+            out.endswith("-") and len(out) > 1 and out[-2].isalpha() and t[0].islower()
         ):
-            out = out[:-1] + t
+            out = out[:-1] + t  # pdfium marks hyphenation at a line end with U+FFFE
         else:
             out += " " + t
     return out
@@ -299,6 +306,7 @@ def paragraphs(region: list[Seg]) -> list[Para]:
                 or prev.x1 < short
                 or not _same_size(prev, line)
                 or match_marker(line.text) is not None
+                or _TOC_ENTRY.search(prev.text) is not None
             ):
                 paras.append(Para(cur))
                 cur = []
@@ -307,7 +315,8 @@ def paragraphs(region: list[Seg]) -> list[Para]:
         paras.append(Para(cur))
     for p in paras:
         if p.block < 0:
-            p.text = join_lines([s.text for s in p.lines]) if len(p.lines) > 1 else p.lines[0].text
+            text = join_lines([s.text for s in p.lines]) if len(p.lines) > 1 else p.lines[0].text
+            p.text = text.replace("\ufffe", "-")
             p.confidences = [s.conf for s in p.lines if s.conf is not None]
     return paras
 
