@@ -7,7 +7,8 @@ of the upright image counts as one point; office formats without a layout (DOCX,
 
 Extensions beyond extract.page's shape: ``heading_level`` (1–6) on text chunks that are
 headings, ``line_confidences`` on OCR text chunks, ``merged_from_pages`` on tables joined
-across a page break.
+across a page break; a top-level ``warnings`` list (only when not empty) names pages that
+were skipped because they could not be read.
 """
 
 from __future__ import annotations

@@ -544,22 +544,37 @@ def extract_pdf(
         if page_count == 0:
             raise EngineError(EXTRACTION_FAILED, "The PDF has no pages.")
         pages: list[_PageOut] = []
+        warnings: list[str] = []
         for index in range(page_count):
-            page = doc[index]
+            try:
+                page = doc[index]
+            except pdfium.PdfiumError as exc:
+                warnings.append(f"page {index + 1} could not be loaded ({exc})")
+                pages.append(_PageOut([], [], False))
+                continue
             try:
                 pages.append(
                     _extract_page(
                         page, index, plumber, extract_text, extract_images, detect_tables, ocr
                     )
                 )
+            except EngineError:
+                raise
+            except (pdfium.PdfiumError, ValueError, OSError, ArithmeticError) as exc:
+                # One broken page does not lose the rest of the document.
+                warnings.append(f"page {index + 1} was skipped ({type(exc).__name__}: {exc})")
+                pages.append(_PageOut([], [], False))
             finally:
                 page.close()
             if progress is not None:
                 progress(index + 1, page_count)
+        if warnings and len(warnings) == page_count:
+            raise EngineError(EXTRACTION_FAILED, "No page could be read: " + warnings[0])
         chunks = _assemble(pages)
-        return Extraction(
-            result={"chunks": chunks, "page_count": page_count}, page_count=page_count
-        )
+        result: dict[str, Any] = {"chunks": chunks, "page_count": page_count}
+        if warnings:
+            result["warnings"] = warnings
+        return Extraction(result=result, page_count=page_count)
     finally:
         plumber.close()
         doc.close()
