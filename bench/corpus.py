@@ -415,7 +415,13 @@ def _render(pdf: Path, index: int, dpi: int) -> object:
 
 
 def make_scanned_pdf(
-    out: Path, *, dpi: int = 150, seed: int = 21, pages: int = 1, degrade: bool = False
+    out: Path,
+    *,
+    dpi: int = 150,
+    seed: int = 21,
+    pages: int = 1,
+    degrade: bool = False,
+    stamp: str | None = None,
 ) -> Truth:
     """A text PDF's pages rendered at ``dpi`` (grayscale, JPEG) and wrapped in a PDF with no
     text layer: what a scanner produces. ``degrade`` adds a 0.6° skew, blur, noise and
@@ -424,7 +430,7 @@ def make_scanned_pdf(
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    tag = f"{dpi}{'d' if degrade else ''}_{pages}"
+    tag = f"{dpi}{'d' if degrade else ''}{'s' if stamp else ''}_{pages}"
     src_dir = out / f"scan_src_{tag}"
     src_dir.mkdir(exist_ok=True)
     src = make_scan_source(src_dir, seed=seed, pages=pages)
@@ -438,6 +444,9 @@ def make_scanned_pdf(
         img.save(buf, format="JPEG", quality=60 if degrade else 75)  # type: ignore[attr-defined]
         buf.seek(0)
         c.drawImage(ImageReader(buf), 0, 0, A4[0], A4[1])
+        if stamp:
+            c.setFont("Helvetica", 8)
+            c.drawString(20, 20, stamp)  # a scanner's text stamp on top of the image
         c.showPage()
     c.save()
     kind = f"scan{dpi}{'_degraded' if degrade else ''}"

@@ -41,7 +41,10 @@ OCR_DPI = 200
 OCR_MAX_PIXELS = 12_000_000
 """Rendered page size cap for OCR (about 3000 x 4000 px): bounds time and memory."""
 MIN_TEXT_CHARS = 16
-"""Pages with fewer visible characters than this are candidates for OCR."""
+"""Pages with fewer readable characters than this are candidates for OCR."""
+MIN_TEXT_CHARS_SCAN = 80
+"""A page covered by an image is OCR'd if its text layer has fewer characters than this
+(a scanner's stamp or a page number on top of the scan)."""
 MAX_IMAGE_PIXELS_EXTRACT = 40_000_000
 MIN_FIGURE_SIDE = 16
 CAPTION_RE = re.compile(r"^(figure|fig\.|image|photo|chart|plate)\s*\d", re.IGNORECASE)
@@ -192,23 +195,29 @@ class _PageText:
     segs: list[Seg]
     words: list[_Word] | None
     chars: int
+    unmapped: bool = False
 
 
 def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Fonts) -> _PageText:
     """Segments of one page (top-left coordinates; ``ox``/``oy`` = left/top of the page box)."""
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
-        return _PageText([], [] if detailed else None, 0)
+        return _PageText([], [] if detailed else None, 0, False)
     buf = ctypes.create_string_buffer(2 * (n + 1))
     pdfium_c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
     text = buf.raw[: 2 * n].decode("utf-16-le", errors="replace")
     if len(text) != n:  # characters outside the BMP: fall back to per-character reads
         detailed = True
     visible = len("".join(text.split()))
+    # Text drawn with fonts that have no usable Unicode map comes out as private-use,
+    # replacement or control characters: such a page is treated as having no text.
+    bad = len(_UNMAPPED.findall(text))
+    unmapped = bad > 0.3 * max(1, visible)
+    visible = 0 if unmapped else visible - bad
     rect = pdfium_c.FS_RECTF()
     if detailed:
         words = _words(textpage, n, text, ox, oy, rect)
-        return _PageText([], words, visible)
+        return _PageText([], words, visible, unmapped)
     lines: list[tuple[str, int, int]] = []
     pos = 0
     for line in _LINE_BREAK.split(text):
@@ -220,7 +229,7 @@ def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Font
         first = start + (len(line) - len(line.lstrip()))
         lines.append((stripped, first, start + len(line.rstrip()) - 1))
     if _has_wide_gaps(textpage, n, len(lines)):
-        return _PageText([], _words(textpage, n, text, ox, oy, rect), visible)
+        return _PageText([], _words(textpage, n, text, ox, oy, rect), visible, unmapped)
     get_box = pdfium_c.FPDFText_GetLooseCharBox
     get_size = pdfium_c.FPDFText_GetFontSize
     segs: list[Seg] = []
@@ -251,9 +260,10 @@ def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Font
                         break
                     segs[j].bold = True
                     j -= 1
-    return _PageText(segs, None, visible)
+    return _PageText(segs, None, visible, unmapped)
 
 
+_UNMAPPED = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f]")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _BREAKS = ("\r\n", "\r", "\n")
 
@@ -632,10 +642,14 @@ def _extract_page(
                 segs = pt.segs
         finally:
             pdfium_c.FPDFText_ClosePage(textpage)
-        if pt.chars < MIN_TEXT_CHARS and use_ocr:
+        if use_ocr and pt.chars < MIN_TEXT_CHARS_SCAN:
             image_area = sum(max(0.0, (r - left) * (t - b)) for left, b, r, t in objs.images)
             bomb = any(px > imaging.MAX_DECODE_PIXELS for px in objs.image_px)
-            if (image_area > 0.3 * page_area or objs.paths >= 40) and not bomb:
+            scan = image_area > 0.7 * page_area or (
+                pt.chars < MIN_TEXT_CHARS
+                and (image_area > 0.3 * page_area or objs.paths >= 40 or pt.unmapped)
+            )
+            if scan and not bomb:
                 segs = _ocr_page(page, width, height)
                 ocr_page = True
     if extract_images and objs.images:

@@ -22,6 +22,9 @@ def docs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
         "images": lambda: corpus.make_images_pdf(root),
         "scan150": lambda: corpus.make_scanned_pdf(root, dpi=150),
         "scan300": lambda: corpus.make_scanned_pdf(root, dpi=300),
+        "scan_stamped": lambda: corpus.make_scanned_pdf(
+            root, dpi=150, seed=22, stamp="Scanned 2026-11-22"
+        ),
         "photo_jpeg": lambda: corpus.make_photo(root, fmt="JPEG"),
         "photo_png": lambda: corpus.make_photo(root, fmt="PNG", exif_rotate=False),
         "docx": lambda: corpus.make_docx(root),

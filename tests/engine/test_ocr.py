@@ -31,6 +31,14 @@ def test_scanned_pdf_is_read_by_ocr(docs: Docs, name: str, limit: float) -> None
     assert not [c for c in out.result["chunks"] if c["chunk_type"] == "image"]
 
 
+def test_scan_with_a_text_stamp_is_still_ocrd(docs: Docs) -> None:
+    truth = docs("scan_stamped")
+    out = extract_document(str(truth.path))
+    got = text_of(out.result)
+    assert cer(truth.text, got.replace("Scanned 2026-11-22", "")) <= 0.06
+    assert "2026-11-22" in got
+
+
 def test_photo_with_exif_rotation(docs: Docs) -> None:
     truth = docs("photo_jpeg")
     out = extract_document(str(truth.path), filename="photo.jpg")
