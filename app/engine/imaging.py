@@ -38,8 +38,10 @@ def open_checked(source: str | bytes, *, what: str = "The image") -> Image.Image
         raise EngineError(DOCUMENT_TOO_LARGE, f"{what} has too many pixels ({exc}).") from exc
     w, h = img.size
     if w <= 0 or h <= 0:
+        img.close()
         raise EngineError(UNSUPPORTED_INPUT, f"{what} has no pixels.")
     if w * h > MAX_DECODE_PIXELS:
+        img.close()
         raise EngineError(
             DOCUMENT_TOO_LARGE,
             f"{what} is {w} x {h} pixels; the local engine reads at most "

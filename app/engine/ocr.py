@@ -58,7 +58,12 @@ def engine() -> Any:
                 raise EngineError(
                     INTERNAL_ERROR, f"OCR is not available in this installation ({exc})."
                 ) from exc
-            _ENGINE = RapidOCR(params=dict(RAPIDOCR_PARAMS))
+            params = dict(RAPIDOCR_PARAMS)
+            threads = os.environ.get("EXTRACTDESK_OCR_THREADS", "")
+            if threads.isdigit() and int(threads) > 0:
+                # several worker processes on few cores: one or two threads each
+                params["EngineConfig.onnxruntime.intra_op_num_threads"] = int(threads)
+            _ENGINE = RapidOCR(params=params)
         return _ENGINE
 
 
@@ -105,8 +110,22 @@ def extract_image_file(
     progress: ProgressCallback | None = None,
     filename: str | None = None,
 ) -> Extraction:
-    """PNG/JPEG/TIFF/WebP/BMP/GIF: every frame is a page, read with OCR."""
+    """PNG/JPEG/TIFF/WebP/BMP/GIF: every frame is a page, read with OCR.
+
+    The picture itself is the input, so it is not repeated as an image chunk
+    (``extract_images`` has nothing to add).
+    """
+    _ = extract_images
     img = imaging.open_checked(path, what=f"The image {filename or ''}".rstrip())
+    try:
+        return _extract_frames(img, extract_text, progress)
+    finally:
+        img.close()
+
+
+def _extract_frames(
+    img: Image.Image, extract_text: bool, progress: ProgressCallback | None
+) -> Extraction:
     frames = max(1, int(getattr(img, "n_frames", 1)))
     if frames > MAX_FRAMES:
         from app.engine import PAGE_LIMIT_EXCEEDED
@@ -153,7 +172,6 @@ def extract_image_file(
             EXTRACTION_FAILED,
             "OCR found no text in the image, so no text could be found in this document.",
         )
-    _ = extract_images  # the picture itself is the input; it is not repeated as a chunk
     return Extraction(result={"chunks": chunks, "page_count": frames}, page_count=frames)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,3 +75,34 @@ def test_telemetry_is_disabled_and_ocr_is_lazy(docs: Docs) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert res.stdout.splitlines() == ["[]", "True 1"]
+
+
+def test_multipage_tiff_and_webp(docs: Docs, tmp_path: Path) -> None:
+    from PIL import Image
+
+    truth = docs("photo_png")
+    img = Image.open(truth.path).convert("RGB")
+    tiff = tmp_path / "two.tiff"
+    img.save(tiff, save_all=True, append_images=[img.rotate(0)])
+    calls: list[tuple[int, int]] = []
+    out = extract_document(str(tiff), progress=lambda d, n: calls.append((d, n)))
+    assert out.page_count == 2
+    assert calls == [(1, 2), (2, 2)]
+    assert {c["page_no"] for c in out.result["chunks"]} == {1, 2}
+    webp = tmp_path / "photo.webp"
+    img.save(webp, format="WEBP", quality=95)
+    out = extract_document(str(webp))
+    assert cer(truth.text, text_of(out.result)) <= 0.05
+
+
+def test_image_without_text_is_reported(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from app.engine import EXTRACTION_FAILED, EngineError
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (640, 480), (255, 255, 255)).save(blank)
+    with pytest.raises(EngineError) as info:
+        extract_document(str(blank))
+    assert info.value.code == EXTRACTION_FAILED
+    assert "no text could be found" in info.value.message
