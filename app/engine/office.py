@@ -274,6 +274,31 @@ def _has_uncached_formulas(path: str) -> bool:
     return False
 
 
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch_ in letters:
+        n = n * 26 + (ch_ - 64)
+    return n
+
+
+def _merged_ranges(zf: zipfile.ZipFile, member: str | None) -> list[tuple[int, int, int, int]]:
+    """``(min_row, min_col, max_row, max_col)`` of merged cells, read from the sheet XML."""
+    if not member:
+        return []
+    member = member.lstrip("/")
+    try:
+        data = zf.read(member)
+    except KeyError:
+        return []
+    return [
+        (int(r0), _col_index(c0), int(r1), _col_index(c1))
+        for c0, r0, c1, r1 in _MERGE.findall(data)
+    ]
+
+
 def extract_xlsx(
     path: str,
     *,
@@ -281,16 +306,36 @@ def extract_xlsx(
     extract_images: bool = True,
     progress: ProgressCallback | None = None,
 ) -> Extraction:
+    """Every sheet as a table, streamed in openpyxl's read-only mode (bounded memory)."""
     import openpyxl
 
     check_zip(path)
     try:
-        values = openpyxl.load_workbook(path, data_only=True)
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = (
-            openpyxl.load_workbook(path, data_only=False) if _has_uncached_formulas(path) else None
+            openpyxl.load_workbook(path, read_only=True, data_only=False)
+            if _has_uncached_formulas(path)
+            else None
         )
     except Exception as exc:
         raise EngineError(EXTRACTION_FAILED, f"The XLSX could not be read ({exc}).") from exc
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _xlsx_sheets(values, formulas, zf, extract_text, progress)
+    finally:
+        values.close()
+        if formulas is not None:
+            formulas.close()
+        _ = extract_images  # charts and pictures in sheets are not extracted
+
+
+def _xlsx_sheets(
+    values: Any,
+    formulas: Any,
+    zf: zipfile.ZipFile,
+    extract_text: bool,
+    progress: ProgressCallback | None,
+) -> Extraction:
     sheets = values.worksheets
     if len(sheets) > MAX_SLIDES:
         raise EngineError(PAGE_LIMIT_EXCEEDED, f"The workbook has {len(sheets)} sheets.")
@@ -298,20 +343,21 @@ def extract_xlsx(
     total = 0
     for index, ws in enumerate(sheets):
         page_no = index + 1
-        fws = formulas[ws.title] if formulas is not None else None
-        max_row, max_col = ws.max_row or 0, ws.max_column or 0
-        total += max_row * max_col
-        if total > MAX_CELLS:
-            raise EngineError(
-                DOCUMENT_TOO_LARGE,
-                f"The workbook has more than {MAX_CELLS} cells; the local engine stops there.",
-            )
+        frows: Any = iter(())
+        if formulas is not None:
+            frows = formulas[ws.title].iter_rows(values_only=True)
         grid: dict[tuple[int, int], str] = {}
-        for r, row in enumerate(ws.iter_rows(max_row=max_row, max_col=max_col), start=1):
-            for c, cell in enumerate(row, start=1):
-                v = cell.value
-                if v is None and fws is not None:
-                    f = fws.cell(row=r, column=c).value
+        for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            frow = next(frows, ())
+            total += len(row)
+            if total > MAX_CELLS:
+                raise EngineError(
+                    DOCUMENT_TOO_LARGE,
+                    f"The workbook has more than {MAX_CELLS} cells; the local engine stops there.",
+                )
+            for c, v in enumerate(row, start=1):
+                if v is None and c <= len(frow):
+                    f = frow[c - 1]
                     if isinstance(f, str) and f.startswith("="):
                         v = f
                     elif f is not None and not isinstance(f, str | int | float | bool):
@@ -321,23 +367,26 @@ def extract_xlsx(
                     grid[(r, c)] = text
         merged: dict[tuple[int, int], tuple[int, int]] = {}
         covered: set[tuple[int, int]] = set()
-        for rng in ws.merged_cells.ranges:
-            merged[(rng.min_row, rng.min_col)] = (
-                rng.max_row - rng.min_row + 1,
-                rng.max_col - rng.min_col + 1,
-            )
-            for rr in range(rng.min_row, rng.max_row + 1):
-                for cc in range(rng.min_col, rng.max_col + 1):
-                    if (rr, cc) != (rng.min_row, rng.min_col):
+        for r0_, c0_, r1_, c1_ in _merged_ranges(zf, getattr(ws, "_worksheet_path", None)):
+            if (r1_ - r0_ + 1) * (c1_ - c0_ + 1) > MAX_CELLS:
+                continue
+            merged[(r0_, c0_)] = (r1_ - r0_ + 1, c1_ - c0_ + 1)
+            for rr in range(r0_, r1_ + 1):
+                for cc in range(c0_, c1_ + 1):
+                    if (rr, cc) != (r0_, c0_):
                         covered.add((rr, cc))
+        if progress is not None:
+            progress(page_no, len(sheets))
         if not grid:
-            if progress is not None:
-                progress(page_no, len(sheets))
             continue
         r0 = min(r for r, _ in grid)
         r1 = max(r for r, _ in grid)
         c0 = min(c for _, c in grid)
         c1 = max(c for _, c in grid)
+        if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS:
+            raise EngineError(
+                DOCUMENT_TOO_LARGE, f"The sheet {ws.title!r} spans more than {MAX_CELLS} cells."
+            )
         cells: list[ch.Cell] = []
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
@@ -350,9 +399,6 @@ def extract_xlsx(
         if extract_text:
             chunks.append(ch.text_chunk(page_no, ZERO, ws.title, heading_level=2))
             chunks.append(ch.table_chunk(page_no, ZERO, r1 - r0 + 1, c1 - c0 + 1, cells))
-        if progress is not None:
-            progress(page_no, len(sheets))
-    _ = extract_images
     count = max(1, len(sheets))
     return Extraction(result={"chunks": chunks, "page_count": count}, page_count=count)
 

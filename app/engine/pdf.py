@@ -63,15 +63,12 @@ def _open(path: str) -> Any:
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        text = str(exc).lower()
-        if "password" in text or getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+        if "password" in str(exc).lower() or getattr(exc, "err_code", None) == (
+            pdfium_c.FPDF_ERR_PASSWORD
+        ):
             raise EngineError(
                 EXTRACTION_FAILED,
                 "The PDF is password-protected; remove the password and try again.",
-            ) from exc
-        if "format" in text or "not found" in text:
-            raise EngineError(
-                EXTRACTION_FAILED, f"The PDF could not be opened ({exc}); it may be damaged."
             ) from exc
         raise EngineError(
             EXTRACTION_FAILED, f"The PDF could not be opened ({exc}); it may be damaged."
