@@ -264,6 +264,10 @@ def join_lines(texts: Sequence[str]) -> str:
     return out
 
 
+def _is_toc_entry(text: str) -> bool:
+    return (". ." in text or "..." in text) and _TOC_ENTRY.search(text) is not None
+
+
 def _same_size(a: Seg, b: Seg) -> bool:
     # OCR sizes are estimated from box heights, so they get a relative tolerance.
     tol = 0.25 * max(a.size, b.size) if a.conf is not None or b.conf is not None else 0.6
@@ -306,7 +310,7 @@ def paragraphs(region: list[Seg]) -> list[Para]:
                 or prev.x1 < short
                 or not _same_size(prev, line)
                 or match_marker(line.text) is not None
-                or _TOC_ENTRY.search(prev.text) is not None
+                or (prev.text[-1:].isalnum() and _is_toc_entry(prev.text))
             ):
                 paras.append(Para(cur))
                 cur = []
