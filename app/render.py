@@ -130,3 +130,36 @@ def result_to_markdown(result: Mapping[str, Any], *, image_ref: ImageRef | None 
             if block:
                 blocks.append(block)
     return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def cells_to_grid(chunk: Mapping[str, Any]) -> list[list[str]]:
+    """A table chunk's cells as a rectangular grid of texts (spanned text at the top-left)."""
+    cells = chunk.get("cells")
+    if not isinstance(cells, list | tuple) or not cells:
+        return []
+    rows = _int(chunk.get("n_rows"), 0)
+    cols = _int(chunk.get("n_cols"), 0)
+    placed: list[tuple[int, int, str]] = []
+    for cell in cells:
+        if not isinstance(cell, Mapping):
+            continue
+        r, c = _int(cell.get("row"), -1), _int(cell.get("col"), -1)
+        if r < 0 or c < 0:
+            continue
+        placed.append((r, c, str(cell.get("text") or "")))
+        rows = max(rows, r + max(1, _int(cell.get("row_span"), 1)))
+        cols = max(cols, c + max(1, _int(cell.get("col_span"), 1)))
+    if not placed or rows * cols > 1_000_000:
+        return []
+    grid = [["" for _ in range(cols)] for _ in range(rows)]
+    for r, c, text in placed:
+        grid[r][c] = text
+    return grid
+
+
+def cells_to_markdown(chunk: Mapping[str, Any]) -> str:
+    """A Markdown table from a table chunk's cells; "" when it has none."""
+    cells = chunk.get("cells")
+    if not isinstance(cells, list | tuple):
+        return ""
+    return table_from_cells(cells, _int(chunk.get("n_rows"), 0), _int(chunk.get("n_cols"), 0))

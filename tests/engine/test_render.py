@@ -77,3 +77,20 @@ def test_render_does_not_import_the_engine() -> None:
     names = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [n for n in names if n.startswith("app.engine")]
+
+
+def test_grid_helpers() -> None:
+    from app.render import cells_to_grid, cells_to_markdown
+
+    chunk = {
+        "chunk_type": "table",
+        "n_rows": 2,
+        "n_cols": 2,
+        "cells": [
+            {"text": "h", "row": 0, "col": 0, "row_span": 1, "col_span": 2},
+            {"text": "x", "row": 1, "col": 1},
+        ],
+    }
+    assert cells_to_grid(chunk) == [["h", ""], ["", "x"]]
+    assert cells_to_markdown(chunk) == "| h |  |\n|---|---|\n|  | x |"
+    assert cells_to_markdown({"cells": None}) == ""
