@@ -10,20 +10,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-pytest.importorskip("app.server.launcher")
+launcher = pytest.importorskip("app.server.launcher")
 helpers = pytest.importorskip("tests.server.helpers")
-
-import httpx  # noqa: E402
-from app.server.launcher import LocalServer  # noqa: E402
 
 Docs = Callable[[str], Any]
 
 
 @pytest.fixture(scope="module")
-def engine_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    local = LocalServer(
+def engine_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    local = launcher.LocalServer(
         tmp_path_factory.mktemp("engine-server"), workers=2, test_mode=True, item_timeout=60
     )
     local.start()
@@ -37,7 +35,7 @@ def _path(doc: Any) -> Path:
     return doc if isinstance(doc, Path) else Path(doc.path)
 
 
-def test_hostile_documents_fail_only_their_items(engine_server: LocalServer, docs: Docs) -> None:
+def test_hostile_documents_fail_only_their_items(engine_server: Any, docs: Docs) -> None:
     cases = [
         ("text", "application/pdf", None, ""),
         ("encrypted", "application/pdf", "extraction_failed", "password-protected"),
