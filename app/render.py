@@ -1,81 +1,165 @@
-"""One function turns any extract.page-shaped result into readable Markdown.
+"""Markdown from an extract.page result: one renderer for local and cloud results.
 
-It serves the local engine's results and the cloud's alike: headings (``heading_level``, an
-extension the local engine sends), paragraphs, tables (from ``cells`` when present, else
-the Markdown the service put in ``page_content``) and image references.
+``result_to_markdown`` is a pure function over the ``ExtractResponse`` dict. It uses what a
+chunk offers and tolerates what it lacks:
+
+* text chunks: ``heading_level`` (a local-engine extension) gives ``#``..``######``; without it
+  the text is a paragraph. Lines starting with a list marker are kept as list items.
+* table chunks: rebuilt from ``cells`` (row/col/spans) when present, else ``page_content``
+  (already Markdown or HTML from the service) is used as is.
+* image chunks: ``![caption](ref)`` when ``image_ref(index, chunk)`` returns a reference
+  (a path or URL), else ``image_url`` if the chunk has one, else an ``*[Image: caption]*`` note.
+* other chunk types (``kv``): their ``page_content`` as a paragraph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 ImageRef = Callable[[int, dict[str, Any]], str | None]
-"""``image_ref(chunk_index, chunk)`` returns the path to link for an image chunk, or None."""
+
+_BULLET = re.compile(r"^(\s*)[•◦▪●‣⁃∙·]\s+")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
-def result_to_markdown(result: dict[str, Any], *, image_ref: ImageRef | None = None) -> str:
-    parts: list[str] = []
-    for index, chunk in enumerate(result.get("chunks") or []):
-        if not isinstance(chunk, dict):
-            continue
-        kind = chunk.get("chunk_type")
-        content = str(chunk.get("page_content") or "").strip()
-        if kind == "table":
-            table = cells_to_markdown(chunk) or content
-            if table:
-                parts.append(table)
-        elif kind == "image":
-            ref = image_ref(index, chunk) if image_ref is not None else None
-            if ref:
-                alt = content or f"Figure on page {chunk.get('page_no', '?')}"
-                parts.append(f"![{_escape_alt(alt)}]({ref})")
-            elif content:
-                parts.append(f"*{content}*")
-        elif content:
-            level = chunk.get("heading_level")
-            if isinstance(level, int) and 1 <= level <= 6:
-                parts.append("#" * level + " " + " ".join(content.split()))
-            else:
-                parts.append(content)
-    return "\n\n".join(parts) + "\n" if parts else ""
-
-
-def cells_to_markdown(chunk: dict[str, Any]) -> str:
-    """A Markdown table from a table chunk's cells (row/col 0-based, spans honoured by
-    placing the text in the top-left cell). Returns "" when there are no cells."""
-    grid = cells_to_grid(chunk)
-    if not grid:
-        return ""
-    width = max(len(r) for r in grid)
-    rows = [[_escape_cell(c) for c in r] + [""] * (width - len(r)) for r in grid]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    return "\n".join(lines)
-
-
-def cells_to_grid(chunk: dict[str, Any]) -> list[list[str]]:
-    cells = chunk.get("cells")
-    if not isinstance(cells, list) or not cells:
-        return []
-    valid = [
-        c
-        for c in cells
-        if isinstance(c, dict) and isinstance(c.get("row"), int) and isinstance(c.get("col"), int)
-    ]
-    if not valid:
-        return []
-    n_rows = max(int(chunk.get("n_rows") or 0), max(c["row"] for c in valid) + 1)
-    n_cols = max(int(chunk.get("n_cols") or 0), max(c["col"] for c in valid) + 1)
-    grid = [[""] * n_cols for _ in range(n_rows)]
-    for cell in valid:
-        grid[cell["row"]][cell["col"]] = str(cell.get("text") or "")
-    return grid
+def _clean(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _escape_cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return _clean(text).replace("|", "\\|")
 
 
-def _escape_alt(text: str) -> str:
-    return " ".join(text.split()).replace("]", "\\]").replace("[", "\\[")
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return default
+
+
+def table_from_cells(cells: Sequence[Any], n_rows: int = 0, n_cols: int = 0) -> str:
+    """A Markdown table from extract.page cells (0-based row/col, optional spans)."""
+    rows = n_rows
+    cols = n_cols
+    parsed: list[tuple[int, int, str]] = []
+    for cell in cells:
+        if not isinstance(cell, Mapping):
+            continue
+        r = _int(cell.get("row"), -1)
+        c = _int(cell.get("col"), -1)
+        if r < 0 or c < 0:
+            continue
+        rs = max(1, _int(cell.get("row_span"), 1))
+        cs = max(1, _int(cell.get("col_span"), 1))
+        parsed.append((r, c, str(cell.get("text") or "")))
+        rows = max(rows, r + rs)
+        cols = max(cols, c + cs)
+    if not parsed or rows <= 0 or cols <= 0 or rows * cols > 1_000_000:
+        return ""
+    grid = [["" for _ in range(cols)] for _ in range(rows)]
+    for r, c, text in parsed:
+        grid[r][c] = _escape_cell(text)
+    lines = ["| " + " | ".join(grid[0]) + " |", "|" + "|".join(["---"] * cols) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in grid[1:]]
+    return "\n".join(lines)
+
+
+def _text_block(chunk: Mapping[str, Any]) -> str:
+    text = str(chunk.get("page_content") or "").strip()
+    if not text:
+        return ""
+    level = _int(chunk.get("heading_level"), 0)
+    if 1 <= level <= 6:
+        return "#" * level + " " + _clean(text)
+    lines = [_BULLET.sub(r"\1- ", ln.rstrip(), count=1) for ln in text.splitlines() if ln.strip()]
+    if lines and all(_LIST_LINE.match(ln) for ln in lines):
+        return "\n".join(lines)
+    if len(lines) > 1 and any(_LIST_LINE.match(ln) for ln in lines):
+        return "\n".join(ln if _LIST_LINE.match(ln) else ln.strip() for ln in lines)
+    return "\n\n".join(_clean(p) for p in re.split(r"\n\s*\n", text) if p.strip())
+
+
+def _image_block(index: int, chunk: dict[str, Any], image_ref: ImageRef | None) -> str:
+    caption = _clean(str(chunk.get("page_content") or ""))
+    alt = caption.replace("[", "(").replace("]", ")") or "image"
+    ref = image_ref(index, chunk) if image_ref is not None else None
+    if not ref:
+        url = chunk.get("image_url")
+        ref = url if isinstance(url, str) and url else None
+    if ref:
+        return f"![{alt}]({ref.replace(' ', '%20')})"
+    return f"*[Image: {caption}]*" if caption else "*[Image]*"
+
+
+def result_to_markdown(result: Mapping[str, Any], *, image_ref: ImageRef | None = None) -> str:
+    """Readable Markdown for a result's chunks, in their order.
+
+    ``image_ref(index, chunk)`` gets the chunk's index in ``result["chunks"]`` and returns where
+    the image was saved (relative path or URL), or ``None`` to leave a placeholder.
+    """
+    chunks: object = result.get("chunks")
+    if not isinstance(chunks, list | tuple):
+        return ""
+    blocks: list[str] = []
+    for index, chunk in enumerate(chunks):
+        if not isinstance(chunk, dict):
+            continue
+        kind = chunk.get("chunk_type")
+        if kind == "table":
+            cells = chunk.get("cells")
+            md = ""
+            if isinstance(cells, Sequence) and not isinstance(cells, str) and cells:
+                md = table_from_cells(
+                    cells, _int(chunk.get("n_rows"), 0), _int(chunk.get("n_cols"), 0)
+                )
+            if not md:
+                md = str(chunk.get("page_content") or "").strip()
+            if md:
+                blocks.append(md)
+        elif kind == "image":
+            blocks.append(_image_block(index, chunk, image_ref))
+        else:
+            block = _text_block(chunk)
+            if block:
+                blocks.append(block)
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def cells_to_grid(chunk: Mapping[str, Any]) -> list[list[str]]:
+    """A table chunk's cells as a rectangular grid of texts (spanned text at the top-left)."""
+    cells = chunk.get("cells")
+    if not isinstance(cells, list | tuple) or not cells:
+        return []
+    rows = _int(chunk.get("n_rows"), 0)
+    cols = _int(chunk.get("n_cols"), 0)
+    placed: list[tuple[int, int, str]] = []
+    for cell in cells:
+        if not isinstance(cell, Mapping):
+            continue
+        r, c = _int(cell.get("row"), -1), _int(cell.get("col"), -1)
+        if r < 0 or c < 0:
+            continue
+        placed.append((r, c, str(cell.get("text") or "")))
+        rows = max(rows, r + max(1, _int(cell.get("row_span"), 1)))
+        cols = max(cols, c + max(1, _int(cell.get("col_span"), 1)))
+    if not placed or rows * cols > 1_000_000:
+        return []
+    grid = [["" for _ in range(cols)] for _ in range(rows)]
+    for r, c, text in placed:
+        grid[r][c] = text
+    return grid
+
+
+def cells_to_markdown(chunk: Mapping[str, Any]) -> str:
+    """A Markdown table from a table chunk's cells; "" when it has none."""
+    cells = chunk.get("cells")
+    if not isinstance(cells, list | tuple):
+        return ""
+    return table_from_cells(cells, _int(chunk.get("n_rows"), 0), _int(chunk.get("n_cols"), 0))
