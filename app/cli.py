@@ -12,12 +12,13 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from app import credentials, doctypes, http, paths, providers
+from app import credentials, doctypes, http, paths, providers, settings
 from app.export import unique_stems, write_document
 from app.journal import DocumentRecord, JobRecord, Journal
 from app.lanes import open_job_lane
@@ -40,11 +41,13 @@ def version() -> str:
 
 
 USAGE = """\
-usage: extractdesk extract PATH... [--out DIR] [--provider local|extract-page] [--base-url URL]
+usage: extractdesk [FILE...]
+       extractdesk extract PATH... [--out DIR] [--provider local|extract-page] [--base-url URL]
        extractdesk serve [--host 127.0.0.1] [--port N]
        extractdesk --version
 
 Turn PDFs, scans, photos and office files into text, tables and figures.
+With no arguments (or only files and folders) the window opens, with those files added.
 Run 'extractdesk extract --help' for details.
 """
 
@@ -60,8 +63,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.server.cli import serve_main
 
         return int(serve_main(args[1:]))
+    if not args or not args[0].startswith("-"):
+        return open_window(args)
     sys.stdout.write(USAGE)
-    return 0 if not args or args[0] in ("-h", "--help") else 2
+    return 0 if args[0] in ("-h", "--help") else 2
+
+
+def open_window(files: Sequence[str]) -> int:
+    """Open the main window with ``files`` added (a file manager's "Open with").
+
+    The window lives in the ``ui`` package, which the core must not import (import-linter
+    contract): it is loaded by name, only when a window is asked for."""
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+        and not os.environ.get("QT_QPA_PLATFORM")
+    ):
+        sys.stderr.write(
+            "No screen was found, so the window cannot open. To extract from a terminal, run "
+            "'extractdesk extract FILE...'.\n"
+        )
+        return 2
+    import importlib
+
+    gui = importlib.import_module("ui.app")
+    return int(gui.run_gui(list(files)))
 
 
 # ---------------------------------------------------------------------------- extract
@@ -73,7 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Extract text, tables and figures from documents. Folders are walked "
         "recursively. Writes DIR/<name>.md and DIR/<name>.json for every document.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files, folders, or (for olostep) web addresses and .txt/.csv lists of them",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -98,13 +130,27 @@ def _parser() -> argparse.ArgumentParser:
 def extract_main(argv: Sequence[str]) -> int:
     args = _parser().parse_args(list(argv))
     _configure_logging(args.verbose)
-    intake = doctypes.collect(args.paths)
-    for path, reason in intake.skipped:
-        sys.stderr.write(f"skipped  {path}: {reason}\n")
-    if not intake.files:
-        sys.stderr.write(f"No documents to extract. Supported: {doctypes.supported_summary()}.\n")
-        return 1
     provider = providers.get(args.provider)
+    sources = doctypes.collect_sources(args.paths, accepts_urls=provider.accepts_urls)
+    for item, reason in sources.skipped:
+        sys.stderr.write(f"skipped  {item}: {reason}\n")
+    if sources.urls and not provider.accepts_urls:
+        sys.stderr.write(
+            f"{provider.name} reads files, not web addresses: use --provider olostep for "
+            f"{len(sources.urls)} link(s).\n"
+        )
+        return 2
+    if sources.files and not provider.accepts_files:
+        sys.stderr.write(
+            f"{provider.name} reads {provider.reads}: give links, or a .txt or .csv list of "
+            "links, instead of documents.\n"
+        )
+        return 2
+    items: list[Path | str] = [*sources.files, *sources.urls]
+    if not items:
+        wanted = provider.reads if provider.accepts_urls else doctypes.supported_summary()
+        sys.stderr.write(f"Nothing to extract. {provider.name} reads {wanted}.\n")
+        return 1
     if provider.needs_key and not credentials.get_key(provider.id):
         sys.stderr.write(
             f"No API key for {provider.name}. Save one in the app's Settings, or set "
@@ -112,19 +158,21 @@ def extract_main(argv: Sequence[str]) -> int:
         )
         return 2
     try:
-        return asyncio.run(_extract(args, intake.files, provider))
+        return asyncio.run(_extract(args, items, provider))
     except KeyboardInterrupt:
         sys.stderr.write("\nInterrupted. Run the same command again to resume where it stopped.\n")
         return 130
 
 
 async def _extract(
-    args: argparse.Namespace, files: list[Path], provider: providers.ProviderInfo
+    args: argparse.Namespace, items: list[Path | str], provider: providers.ProviderInfo
 ) -> int:
     journal = Journal(paths.journal_path())
     engine = LocalEngine(paths.local_engine_dir()) if provider.id == "local" else None
-    base_url = args.base_url or provider.default_base_url
-    options = {"extract_images": not args.no_images}
+    preferences = settings.load()
+    base_url = args.base_url or preferences.base_url(provider.id) or provider.default_base_url
+    options = preferences.job_options(provider.id)
+    options["extract_images"] = not args.no_images
     progress = Progress(sys.stderr, journal)
 
     async def open_lane(job: JobRecord, on_retry: RetryCallback) -> BatchLane:
@@ -137,7 +185,7 @@ async def _extract(
         config=PipelineConfig(upload_concurrency=max(1, args.concurrency)),
         on_event=progress.on_event,
     )
-    fingerprint = job_fingerprint(provider.id, base_url, files, args.out, options)
+    fingerprint = job_fingerprint(provider.id, base_url, items, args.out, options)
     try:
         earlier = journal.find_unfinished(fingerprint)
         if earlier is not None:
@@ -147,7 +195,7 @@ async def _extract(
             pipeline.resume(job_id)
         else:
             job_id = pipeline.start_job(
-                files, provider.id, base_url=base_url, options=options, fingerprint=fingerprint
+                items, provider.id, base_url=base_url, options=options, fingerprint=fingerprint
             )
             progress.start(job_id)
         await pipeline.wait(job_id)
@@ -156,19 +204,23 @@ async def _extract(
         if engine is not None:
             engine.stop()
     progress.finish()
-    status = write_outputs(journal.documents(job_id), args.out, sys.stderr)
+    status = write_outputs(journal.documents(job_id), args.out, sys.stderr, provider.id)
     journal.close()
     return status
 
 
 def job_fingerprint(
-    provider: str, base_url: str | None, files: list[Path], out: Path, options: dict[str, bool]
+    provider: str,
+    base_url: str | None,
+    items: list[Path | str],
+    out: Path,
+    options: dict[str, Any],
 ) -> str:
     payload = json.dumps(
         [
             provider,
             base_url,
-            sorted(str(f.absolute()) for f in files),
+            sorted(i if isinstance(i, str) else str(i.absolute()) for i in items),
             str(out.absolute()),
             options,
         ],
@@ -177,7 +229,9 @@ def job_fingerprint(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def write_outputs(docs: list[DocumentRecord], out: Path, err: TextIO) -> int:
+def write_outputs(
+    docs: list[DocumentRecord], out: Path, err: TextIO, provider: str = "local"
+) -> int:
     """Write every finished document; report each failure. 0 only if all succeeded."""
     stems = unique_stems([d.name for d in docs])
     failures = 0
@@ -186,7 +240,7 @@ def write_outputs(docs: list[DocumentRecord], out: Path, err: TextIO) -> int:
         if doc.state is DocumentState.DONE and doc.result_path:
             try:
                 result = json.loads(Path(doc.result_path).read_text(encoding="utf-8"))
-                write_document(result, out, stem)
+                write_document(result, out, stem, provider=provider)
                 written += 1
                 continue
             except (OSError, ValueError) as exc:

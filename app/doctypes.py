@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -145,3 +146,59 @@ def _walk(root: Path) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             yield Path(dirpath) / name
+
+
+_URL = re.compile(r"https?://[^\s<>\"',;]+", re.IGNORECASE)
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.fullmatch(text.strip()))
+
+
+def urls_in_text(text: str) -> list[str]:
+    """Web addresses in a pasted text or a .txt/.csv list, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for match in _URL.finditer(text):
+        seen.setdefault(match.group(0).rstrip(".)]}"), None)
+    return list(seen)
+
+
+URL_LIST_SUFFIXES = (".txt", ".csv", ".url")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a person handed over: files, web addresses, and what was skipped (and why)."""
+
+    files: list[Path]
+    urls: list[str]
+    skipped: list[tuple[str, str]]
+
+
+def collect_sources(items: Iterable[str | Path], *, accepts_urls: bool) -> Sources:
+    """Files and folders as :func:`collect` does; web addresses kept as they are; and, for a
+    service that reads web pages, the links inside .txt/.csv lists."""
+    paths: list[Path] = []
+    urls: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for item in items:
+        text = str(item)
+        if is_url(text):
+            urls.append(text.strip())
+            continue
+        path = Path(item)
+        if accepts_urls and path.is_file() and path.suffix.lower() in URL_LIST_SUFFIXES:
+            try:
+                found = urls_in_text(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError as exc:
+                skipped.append((text, f"could not be read ({exc.strerror})"))
+                continue
+            if found:
+                urls.extend(found)
+            else:
+                skipped.append((text, "has no web addresses in it"))
+            continue
+        paths.append(path)
+    intake = collect(paths)
+    skipped += [(str(p), why) for p, why in intake.skipped]
+    return Sources(intake.files, list(dict.fromkeys(urls)), skipped)

@@ -1,16 +1,17 @@
-"""Writing results where people want them: Markdown, the raw JSON, and image files."""
+"""Writing results where people want them: Markdown, the raw JSON, images, tables as CSV."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import csv
+import io
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.render import result_to_markdown
+from app.results import Image, normalise
 
 IMAGE_EXTENSIONS = {
     "image/png": ".png",
@@ -27,41 +28,64 @@ class Written:
     markdown: Path
     json: Path
     images: list[Path]
+    tables: list[Path]
 
 
-def write_document(result: dict[str, Any], out_dir: Path, stem: str) -> Written:
+def write_document(
+    result: Any,
+    out_dir: Path,
+    stem: str,
+    *,
+    provider: str = "local",
+    tables_csv: bool = False,
+) -> Written:
     """Write ``stem.md`` (readable text, tables, image links), ``stem.json`` (the result as
-    the service sent it) and the images into ``stem_images/`` beside them."""
+    the service sent it), the images into ``stem_images/`` beside them, and with
+    ``tables_csv`` one ``stem-table-N.csv`` per table. Fields a service extracted are
+    listed at the end of the Markdown."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    image_dir_name = f"{stem}_images"
+    image_dir = f"{stem}_images"
     images: list[Path] = []
-    counters: dict[int, int] = {}
 
-    def image_ref(index: int, chunk: dict[str, Any]) -> str | None:
-        data = chunk.get("image_b64")
-        if not isinstance(data, str) or not data:
-            url = chunk.get("image_url")
-            return url if isinstance(url, str) and url.startswith("https://") else None
-        try:
-            raw = base64.b64decode(data, validate=False)
-        except (binascii.Error, ValueError):
-            return None
-        page = int(chunk.get("page_no") or 0)
-        counters[page] = counters.get(page, 0) + 1
-        ext = IMAGE_EXTENSIONS.get(str(chunk.get("image_mime") or ""), ".bin")
-        name = f"page{page}-image{counters[page]}{ext}"
-        path = out_dir / image_dir_name / name
+    def save_image(image: Image) -> str:
+        ext = IMAGE_EXTENSIONS.get(image.mime, ".bin")
+        name = f"page{image.page or 0}-image{image.number}{ext}"
+        path = out_dir / image_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, raw)
+        _atomic_write(path, image.data)
         images.append(path)
-        return f"{image_dir_name}/{name}"
+        return f"{image_dir}/{name}"
 
-    markdown = result_to_markdown(result, image_ref=image_ref)
+    normal = normalise(provider, result, image_link=save_image)
+    markdown = normal.markdown
+    if normal.fields:
+        lines = [f"- **{k}**: {_field_text(v)}" for k, v in normal.fields.items()]
+        markdown = markdown.rstrip("\n") + "\n\n## Fields\n\n" + "\n".join(lines) + "\n"
     md_path = out_dir / f"{stem}.md"
     json_path = out_dir / f"{stem}.json"
     _atomic_write(md_path, markdown.encode("utf-8"))
     _atomic_write(json_path, json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8"))
-    return Written(md_path, json_path, images)
+    tables: list[Path] = []
+    if tables_csv:
+        for table in normal.tables:
+            path = out_dir / f"{stem}-table-{table.number}.csv"
+            _atomic_write(path, grid_to_csv(table.grid).encode("utf-8-sig"))
+            tables.append(path)
+    return Written(md_path, json_path, images, tables)
+
+
+def grid_to_csv(grid: Sequence[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(grid)
+    return buffer.getvalue()
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    return "`" + json.dumps(value, ensure_ascii=False) + "`"
 
 
 def unique_stems(names: list[str]) -> list[str]:
@@ -81,6 +105,8 @@ def unique_stems(names: list[str]) -> list[str]:
 
 
 def safe_stem(name: str) -> str:
+    if name.startswith(("http://", "https://")):
+        name = name.split("://", 1)[1].rstrip("/").replace("/", "_") + ".url"
     stem = Path(name).stem or "document"
     cleaned = "".join("_" if (c in '<>:"/\\|?*' or ord(c) < 32) else c for c in stem)
     return cleaned.strip(" .")[:200] or "document"

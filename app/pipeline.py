@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app import doctypes
+from app import doctypes, providers
 from app.http import ApiError, BadResponse
 from app.journal import BatchRecord, DocumentRecord, JobRecord, Journal
 from app.models import (
@@ -101,17 +101,21 @@ class Pipeline:
 
     def start_job(
         self,
-        paths: Sequence[Path],
+        paths: Sequence[Path | str],
         provider: str,
         *,
         base_url: str | None = None,
         options: dict[str, Any] | None = None,
         fingerprint: str | None = None,
-        batch_size: int = 10_000,
+        batch_size: int | None = None,
         start: bool = True,
     ) -> str:
         """Journal a job for ``paths`` and (unless ``start`` is false, which leaves it
         waiting for :meth:`start`) run it. Returns the job id."""
+        if batch_size is None:
+            info = providers.REGISTRY.get(provider)
+            own = ((options or {}).get(provider) or {}).get("max_batch_items")
+            batch_size = int(own or (info.max_batch_items if info else 10_000))
         job_id = self.journal.create_job(
             provider,
             paths,
@@ -448,6 +452,13 @@ class Pipeline:
         if earlier and doc.remote_file_id and await lane.file_uploaded(doc.remote_file_id):
             self._set(doc.id, uploaded=True, state=DocumentState.UPLOADING)
             return
+        if doc.state is DocumentState.UPLOADING and doc.id not in self._remote_files:
+            # An upload an earlier run started: services without idempotency may have
+            # created the document already, and must not be sent it twice.
+            found = await lane.recover_upload(doc.id)
+            if found is not None:
+                self._set(doc.id, remote_file_id=found, uploaded=True)
+                return
         for _ in range(self.config.upload_url_renewals):
             remote = self._remote_files.get(doc.id)
             if remote is None or remote.id != doc.remote_file_id:
@@ -477,7 +488,7 @@ class Pipeline:
                 )
 
             try:
-                file_id = await lane.upload(remote, prepared, progress)
+                file_id = await lane.upload(remote, prepared, progress, doc_id=doc.id)
             except UploadUrlExpired:
                 self._remote_files.pop(doc.id, None)
                 continue

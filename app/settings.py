@@ -10,6 +10,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -18,6 +19,33 @@ from app import paths
 log = logging.getLogger("extractdesk.settings")
 
 SCHEMA_VERSION = 1
+
+
+class FieldSetting(BaseModel):
+    """A field to pull out of every document (Anthropic)."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    type: Literal["text", "number", "date", "yes/no"] = "text"
+    description: str = ""
+
+
+class AnthropicSettings(BaseModel):
+    model: str = "claude-sonnet-4-5"
+    fields: list[FieldSetting] = Field(default_factory=list)
+    delete_files_when_done: bool = False
+
+
+class AnesyaSettings(BaseModel):
+    server: Literal["EU-1", "FR-1", "FR-2", "FR-3"] = "EU-1"
+    schema_id: str | None = None
+    classifier_id: str | None = None
+    page_start: int | None = Field(default=None, ge=1)
+    page_end: int | None = Field(default=None, ge=1)
+
+
+class OlostepSettings(BaseModel):
+    max_batch_items: int = Field(default=100, ge=1, le=10_000)
+    """New Olostep accounts may send 100 links per batch; raise it if your plan allows."""
 
 
 class Settings(BaseModel):
@@ -31,6 +59,22 @@ class Settings(BaseModel):
     base_urls: dict[str, str] = Field(default_factory=dict)
     """Per-provider address overrides (advanced)."""
     extract_images: bool = True
+    anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
+    anesya: AnesyaSettings = Field(default_factory=AnesyaSettings)
+    olostep: OlostepSettings = Field(default_factory=OlostepSettings)
+
+    def job_options(self, provider: str) -> dict[str, Any]:
+        """What a new job for ``provider`` records, so that it resumes exactly as started."""
+        options: dict[str, Any] = {"extract_images": self.extract_images}
+        section = {"anthropic": self.anthropic, "anesya": self.anesya, "olostep": self.olostep}.get(
+            provider
+        )
+        if section is not None:
+            options[provider] = section.model_dump()
+        return options
+
+    def base_url(self, provider: str) -> str | None:
+        return self.base_urls.get(provider) or None
 
 
 def settings_path() -> Path:

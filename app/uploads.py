@@ -141,3 +141,50 @@ async def file_chunks(
             raise FileChanged(f"{path.name} grew while it was being uploaded")
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True)
+class MultipartFile:
+    """A multipart/form-data body with plain fields and one file part, streamed from disk
+    with an exact Content-Length (so memory stays flat and no chunked encoding is used)."""
+
+    prepared: PreparedFile
+    file_field: str
+    filename: str
+    fields: tuple[tuple[str, str], ...] = ()
+    boundary: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.boundary:
+            import uuid
+
+            object.__setattr__(self, "boundary", uuid.uuid4().hex)
+
+    def _head(self) -> bytes:
+        parts = [
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in self.fields
+        ]
+        quoted = self.filename.replace("\\", "\\\\").replace('"', "%22")
+        parts.append(
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{self.file_field}"; '
+            f'filename="{quoted}"\r\nContent-Type: {self.prepared.content_type}\r\n\r\n'
+        )
+        return "".join(parts).encode("utf-8")
+
+    def _tail(self) -> bytes:
+        return f"\r\n--{self.boundary}--\r\n".encode()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        length = len(self._head()) + self.prepared.size + len(self._tail())
+        return {
+            "Content-Type": f"multipart/form-data; boundary={self.boundary}",
+            "Content-Length": str(length),
+        }
+
+    async def body(self, progress: Progress | None = None) -> AsyncGenerator[bytes, None]:
+        yield self._head()
+        async for chunk in file_chunks(self.prepared.path, self.prepared.size, progress):
+            yield chunk
+        yield self._tail()

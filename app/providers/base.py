@@ -133,9 +133,16 @@ class BatchLane(Protocol):
         remote: RemoteFile | None,
         prepared: PreparedFile,
         progress: ByteProgress | None = None,
+        *,
+        doc_id: str,
     ) -> str: ...
 
     async def file_uploaded(self, file_id: str) -> bool: ...
+
+    async def recover_upload(self, doc_id: str) -> str | None:
+        """After a crash mid-upload: the id of what the interrupted upload created, if the
+        service can tell (services without idempotency look it up by our document id)."""
+        ...
 
     async def create_batch(
         self,

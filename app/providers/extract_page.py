@@ -187,11 +187,17 @@ class ExtractPageClient:
         resource = _parse(FileResource, self._json(response), self.service_name, "a file status")
         return resource.status == "uploaded"
 
+    async def recover_upload(self, doc_id: str) -> str | None:
+        """Nothing to recover: a reserved slot is checked with :meth:`file_uploaded`."""
+        return None
+
     async def upload(
         self,
         remote: RemoteFile | None,
         prepared: PreparedFile,
         progress: ByteProgress | None = None,
+        *,
+        doc_id: str = "",
     ) -> str:
         """PUT the bytes to the presigned URL: exact Content-Length, the declared
         Content-Type, and no credentials of any kind."""
