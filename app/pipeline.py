@@ -244,11 +244,11 @@ class Pipeline:
             )
         )
 
-    def _set(self, doc_id: str, **fields: Any) -> DocumentRecord:
+    def _set(self, doc_id: str, *, notice: str = "", **fields: Any) -> DocumentRecord:
         """Journal a change, then tell the listeners."""
         self.journal.update_document(doc_id, **fields)
         doc = self.journal.document(doc_id)
-        self._emit_doc(doc)
+        self._emit_doc(doc, notice=notice)
         return doc
 
     def _fail(self, doc_id: str, failure: Failure) -> None:
@@ -444,6 +444,8 @@ class Pipeline:
                 f"{lane.service_name} reads web pages, not files. Drop links, or a .txt or "
                 ".csv list of links, instead."
             )
+        # An upload an earlier run started (this process holds no slot for it).
+        interrupted = doc.state is DocumentState.UPLOADING and doc.id not in self._remote_files
         prepared = await self._prepared(doc)
         lane.check_document(prepared)
         doc = self.journal.document(doc.id)
@@ -452,9 +454,9 @@ class Pipeline:
         if earlier and doc.remote_file_id and await lane.file_uploaded(doc.remote_file_id):
             self._set(doc.id, uploaded=True, state=DocumentState.UPLOADING)
             return
-        if doc.state is DocumentState.UPLOADING and doc.id not in self._remote_files:
-            # An upload an earlier run started: services without idempotency may have
-            # created the document already, and must not be sent it twice.
+        if interrupted:
+            # Services without idempotency may have created the document already, and must
+            # not be sent it twice.
             found = await lane.recover_upload(doc.id)
             if found is not None:
                 self._set(doc.id, remote_file_id=found, uploaded=True)
@@ -672,6 +674,7 @@ class Pipeline:
                 if doc.state is not DocumentState.PROCESSING or doc.page_count != item.page_count:
                     self._set(
                         doc_id,
+                        notice=item.progress_text or "",
                         state=DocumentState.PROCESSING,
                         remote_item_id=item.item_id,
                         page_count=item.page_count,

@@ -134,10 +134,27 @@ class OlostepClient:
             if note is not None:
                 note("url_list_complete", "1")
             return file_id
+        for _ in range(3):  # a fresh file when the 10-minute upload link expired
+            file_id = await self._put_url_list(payload, key, note)
+            if file_id is None:
+                continue
+            if not await self._complete(file_id):
+                raise ApiError(
+                    "Olostep did not accept the list of web addresses. Retry.",
+                    detail=f"complete of {file_id} reported the upload missing",
+                )
+            if note is not None:
+                note("url_list_complete", "1")
+            return file_id
+        raise ApiError(
+            "Olostep's upload links kept expiring. Check your computer's clock, then retry.",
+            detail="url list upload URL expired on every attempt",
+        )
+
+    async def _put_url_list(self, payload: bytes, key: str, note: Note | None) -> str | None:
+        """Create the file and PUT the list. None when the upload link had expired."""
         response = await self._call(
-            "POST",
-            "/v1/files",
-            json={"filename": f"extractdesk-{key}.json", "purpose": "batch"},
+            "POST", "/v1/files", json={"filename": f"extractdesk-{key}.json", "purpose": "batch"}
         )
         if response.status_code != 200:
             raise self._fail(response)
@@ -152,25 +169,21 @@ class OlostepClient:
 
         def build() -> httpx.Request:
             return self._bare.build_request(
-                "PUT",
-                upload_url,
-                content=payload,
-                headers={"Content-Type": "application/json"},
+                "PUT", upload_url, content=payload, headers={"Content-Type": "application/json"}
             )
 
         put = await http.send(
-            self._bare, build, service=self.service_name, policy=self.policy, on_retry=self.on_retry
+            self._bare,
+            build,
+            service=self.service_name,
+            policy=self.policy,
+            on_retry=self.on_retry,
         )
         await put.aread()
+        if put.status_code == 403 and "expired" in put.text.lower():
+            return None
         if put.status_code not in (200, 201, 204):
             raise http.error_for_response(put, "Olostep's file storage")
-        if not await self._complete(file_id):
-            raise ApiError(
-                "Olostep did not accept the list of web addresses. Retry.",
-                detail=f"complete of {file_id} reported the upload missing",
-            )
-        if note is not None:
-            note("url_list_complete", "1")
         return file_id
 
     async def _complete(self, file_id: str) -> bool:

@@ -32,8 +32,18 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _STDERR_LINES = 200
 
 
+FROZEN_SERVER_FLAG = "--local-engine-server"
+"""Hidden first argument that makes a frozen (PyInstaller) Extractdesk run the server."""
+
+
 def server_command(arguments: Sequence[str]) -> list[str]:
-    """The argv that runs the server with ``arguments`` (swap this for frozen builds)."""
+    """The argv that runs the server with ``arguments``.
+
+    A frozen build has no Python interpreter to run ``-m app.server`` with: there
+    ``sys.executable`` is the bundle's own program, which serves when its first argument is
+    :data:`FROZEN_SERVER_FLAG` (see packaging/pyinstaller/extractdesk_main.py)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_SERVER_FLAG, *arguments]
     return [sys.executable, "-m", "app.server", *arguments]
 
 

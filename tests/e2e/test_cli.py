@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.documents import make_pdf, make_pdfs
+from tests.fakes.anthropic import AnthropicFake
+from tests.fakes.fixtures import anthropic_fake, olostep_fake
+from tests.fakes.olostep import OlostepFake
 from tests.local_server import ServerControl
+
+__all__ = ["anthropic_fake", "olostep_fake"]
 
 pytestmark = pytest.mark.slow
 
@@ -140,3 +145,57 @@ def test_killed_mid_batch_resumes_without_uploading_twice(
     assert len(puts) == 6 and len({r["path"] for r in puts}) == 6  # nothing uploaded twice
     assert len([r for r in log if r["method"] == "POST" and r["path"] == "/v1/batches"]) == 1
     assert [b["id"] for b in engine.batches()] == batches_after_kill  # no second batch
+
+
+def test_cli_olostep_reads_links_and_link_lists(olostep_fake: OlostepFake, tmp_path: Path) -> None:
+    listing = tmp_path / "links.txt"
+    listing.write_text("https://example.com/one\nhttps://example.com/two\n")
+    out = tmp_path / "out"
+    env = cli_env(tmp_path, EXTRACTDESK_OLOSTEP_API_KEY=olostep_fake.api_key)
+    done = run_cli(
+        [
+            "extract",
+            "https://example.com/zero",
+            str(listing),
+            "--provider",
+            "olostep",
+            "--base-url",
+            olostep_fake.url,
+            "--out",
+            str(out),
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    pages = sorted(p.name for p in out.glob("*.md"))
+    assert pages == ["example.com_one.md", "example.com_two.md", "example.com_zero.md"]
+    assert "Content of https://example.com/two" in (out / "example.com_two.md").read_text()
+
+
+def test_cli_anthropic_writes_markdown_and_fields(
+    anthropic_fake: AnthropicFake, tmp_path: Path
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.json").write_text(
+        json.dumps({"anthropic": {"fields": [{"name": "total", "type": "number"}]}})
+    )
+    out = tmp_path / "out"
+    env = cli_env(tmp_path, EXTRACTDESK_ANTHROPIC_API_KEY=anthropic_fake.api_key)
+    pdf = make_pdf(tmp_path / "bill.pdf", ["Total 12"])
+    done = run_cli(
+        [
+            "extract",
+            str(pdf),
+            "--provider",
+            "anthropic",
+            "--base-url",
+            anthropic_fake.url,
+            "--out",
+            str(out),
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    text = (out / "bill.md").read_text()
+    assert text.startswith("# bill.pdf") and "## Fields" in text and "**total**" in text
