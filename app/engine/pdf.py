@@ -71,7 +71,9 @@ def _open(path: str) -> Any:
                 "The PDF is password-protected; remove the password and try again.",
             ) from exc
         raise EngineError(
-            EXTRACTION_FAILED, f"The PDF could not be opened ({exc}); it may be damaged."
+            EXTRACTION_FAILED,
+            "The PDF could not be opened: it is damaged or not really a PDF. If it opens in "
+            "a PDF viewer, save a fresh copy from there and add that instead.",
         ) from exc
 
 
