@@ -31,6 +31,7 @@ from app.providers.base import (
     RetryCallback,
     Unsupported,
 )
+from app.providers.client import ServiceClient
 from app.uploads import MultipartFile, PreparedFile
 
 DEFAULT_BASE_URL = "https://api.anesya.app"
@@ -57,7 +58,7 @@ class AnesyaOptions:
     page_end: int | None = None
 
 
-class AnesyaClient:
+class AnesyaClient(ServiceClient):
     service_name = "Anesya"
     max_batch_items = 1_000
     accepts_files = True
@@ -72,36 +73,18 @@ class AnesyaClient:
         policy: RetryPolicy = http.DEFAULT_POLICY,
         on_retry: RetryCallback | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # The bare token, no "Bearer" prefix: that is what Anesya's docs show.
+        super().__init__(
+            base_url,
+            {"Authorization": token},
+            policy=policy,
+            on_retry=on_retry,
+            timeout=http.TRANSFER_TIMEOUT,
+        )
         self.options = options or AnesyaOptions()
         if self.options.server not in SERVERS:
             raise ValueError(f"unknown Anesya server {self.options.server!r}")
-        self.policy = policy
-        self.on_retry = on_retry
-        # The bare token, no "Bearer" prefix: that is what Anesya's docs show.
-        self._api = http.api_client(
-            self.base_url, {"Authorization": token}, timeout=http.TRANSFER_TIMEOUT
-        )
         self._settled: dict[str, ItemSnapshot] = {}
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-
-    # ------------------------------------------------------------------ plumbing
-
-    async def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        def build() -> httpx.Request:
-            return self._api.build_request(method, url, **kwargs)
-
-        response = await http.send(
-            self._api,
-            build,
-            service=self.service_name,
-            policy=self.policy,
-            on_retry=self.on_retry,
-        )
-        await response.aread()
-        return response
 
     def _fail(self, response: httpx.Response) -> ApiError:
         status = response.status_code
@@ -231,12 +214,6 @@ class AnesyaClient:
             "account. Retry it.",
             detail=f"unclear create ({what}); no extraction with our id was found",
         )
-
-    async def _pause(self, attempt: int, retry_after: float | None, reason: str) -> None:
-        delay = self.policy.delay_for(attempt, retry_after)
-        if self.on_retry is not None:
-            self.on_retry(attempt, delay, reason)
-        await asyncio.sleep(delay)
 
     # ------------------------------------------------------------------ "batches"
 

@@ -35,6 +35,7 @@ from app.providers.base import (
     RetryCallback,
     Unsupported,
 )
+from app.providers.client import ServiceClient
 from app.uploads import MultipartFile, PreparedFile
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -47,6 +48,7 @@ DEFAULT_MODEL = MODELS[0]
 DOCUMENT_TYPES = frozenset({doctypes.PDF.mime})
 IMAGE_TYPES = frozenset({doctypes.PNG.mime, doctypes.JPEG.mime, doctypes.WEBP.mime, "image/gif"})
 FIELDS_TOOL = "record_fields"
+BETA = {"anthropic-beta": FILES_BETA}
 
 PROMPT = (
     "Transcribe this document as Markdown, in reading order. Use # and ## headings where the "
@@ -94,7 +96,7 @@ def safe_filename(name: str) -> str:
     return cleaned
 
 
-class AnthropicClient:
+class AnthropicClient(ServiceClient):
     service_name = "Anthropic"
     max_batch_items = MAX_BATCH_REQUESTS
     accepts_files = True
@@ -109,50 +111,16 @@ class AnthropicClient:
         policy: RetryPolicy = http.DEFAULT_POLICY,
         on_retry: RetryCallback | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(
+            base_url,
+            {"x-api-key": api_key},
+            policy=policy,
+            on_retry=on_retry,
+            timeout=http.TRANSFER_TIMEOUT,
+            headers={"anthropic-version": API_VERSION},
+        )
         self.options = options or AnthropicOptions()
-        self.policy = policy
-        self.on_retry = on_retry
-        self._api = http.api_client(
-            self.base_url, {"x-api-key": api_key}, timeout=http.TRANSFER_TIMEOUT
-        )
-        self._api.headers["anthropic-version"] = API_VERSION
         self._results: dict[str, list[ItemSnapshot]] = {}
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-
-    # ------------------------------------------------------------------ plumbing
-
-    async def _call(
-        self,
-        method: str,
-        url: str,
-        *,
-        json_body: Any = None,
-        params: dict[str, Any] | None = None,
-        beta: bool = False,
-        retry: bool = True,
-        stream: bool = False,
-    ) -> httpx.Response:
-        headers = {"anthropic-beta": FILES_BETA} if beta else {}
-
-        def build() -> httpx.Request:
-            return self._api.build_request(
-                method, url, json=json_body, params=params, headers=headers
-            )
-
-        response = await http.send(
-            self._api,
-            build,
-            service=self.service_name,
-            retry=retry,
-            policy=self.policy,
-            on_retry=self.on_retry,
-        )
-        if not stream:
-            await response.aread()
-        return response
 
     def _fail(self, response: httpx.Response) -> ApiError:
         error = http.error_for_response(response, self.service_name)
@@ -185,7 +153,7 @@ class AnthropicClient:
         return None  # a second upload only leaves a spare file, cleaned up with the batch
 
     async def file_uploaded(self, file_id: str) -> bool:
-        response = await self._call("GET", f"/v1/files/{file_id}", beta=True)
+        response = await self._call("GET", f"/v1/files/{file_id}", headers=BETA)
         if response.status_code == 404:
             return False
         if response.status_code != 200:
@@ -228,13 +196,13 @@ class AnthropicClient:
                 await started.aclose()
         if response.status_code != 200:
             raise self._fail(response)
-        data = http.json_or_error(response, self.service_name)
+        data = self._json(response)
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise BadResponse("Anthropic sent a file record without an id.", detail=str(data)[:200])
         return str(data["id"])
 
     async def delete_file(self, file_id: str) -> None:
-        response = await self._call("DELETE", f"/v1/files/{file_id}", beta=True)
+        response = await self._call("DELETE", f"/v1/files/{file_id}", headers=BETA)
         if response.status_code not in (200, 404):
             raise self._fail(response)
 
@@ -286,7 +254,7 @@ class AnthropicClient:
             # unclear outcome is settled by looking for the batch before trying again.
             try:
                 response = await self._call(
-                    "POST", "/v1/messages/batches", json_body=body, beta=True, retry=False
+                    "POST", "/v1/messages/batches", json=body, headers=BETA, retry=False
                 )
             except http.ConnectionFailed:
                 if attempt == self.policy.max_attempts:
@@ -295,7 +263,7 @@ class AnthropicClient:
             else:
                 status = response.status_code
                 if status == 200:
-                    data = http.json_or_error(response, self.service_name)
+                    data = self._json(response)
                     return self._snapshot(data, entries, [])
                 if not http.is_retryable_status(status) or attempt == self.policy.max_attempts:
                     raise self._fail(response)
@@ -309,18 +277,12 @@ class AnthropicClient:
             await self._pause(attempt, retry_after, "connection problem")
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _pause(self, attempt: int, retry_after: float | None, reason: str) -> None:
-        delay = self.policy.delay_for(attempt, retry_after)
-        if self.on_retry is not None:
-            self.on_retry(attempt, delay, reason)
-        await asyncio.sleep(delay)
-
     async def _find_batch(self, since: float, size: int) -> BatchSnapshot | None:
         """The batch an unclear create made: created after ``since``, with ``size`` requests."""
         response = await self._call("GET", "/v1/messages/batches", params={"limit": 20})
         if response.status_code != 200:
             return None
-        data = http.json_or_error(response, self.service_name)
+        data = self._json(response)
         for batch in data.get("data", []) if isinstance(data, dict) else []:
             created = _timestamp(batch.get("created_at"))
             counts = batch.get("request_counts") or {}
@@ -335,7 +297,7 @@ class AnthropicClient:
         response = await self._call("GET", f"/v1/messages/batches/{batch_id}")
         if response.status_code != 200:
             raise self._fail(response)
-        batch = http.json_or_error(response, self.service_name)
+        batch = self._json(response)
         if not isinstance(batch, dict) or "processing_status" not in batch:
             raise BadResponse(
                 "Anthropic sent a batch status Extractdesk could not read.", detail=str(batch)[:200]
@@ -430,7 +392,7 @@ class AnthropicClient:
         response = await self._call("POST", f"/v1/messages/batches/{batch_id}/cancel")
         if response.status_code != 200:
             raise self._fail(response)
-        return self._snapshot(http.json_or_error(response, self.service_name), entries, [])
+        return self._snapshot(self._json_object(response), entries, [])
 
     async def finished(self, entries: list[BatchEntry]) -> None:
         if not self.options.delete_files_when_done:

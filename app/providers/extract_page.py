@@ -31,6 +31,7 @@ from app.providers.base import (
     Unsupported,
     UploadUrlExpired,
 )
+from app.providers.client import ServiceClient
 from app.providers.extract_page_models import (
     BATCH_TERMINAL,
     BatchList,
@@ -82,9 +83,8 @@ def _parse(model: type[M], data: Any, service: str, what: str) -> M:
         ) from exc
 
 
-class ExtractPageClient:
-    """One client per job. Holds two HTTP clients: one for the API origin (with the key),
-    one with no credentials at all for presigned URLs."""
+class ExtractPageClient(ServiceClient):
+    """One client per job; the key goes only to the API origin, never to presigned URLs."""
 
     max_batch_items = MAX_BATCH_ITEMS
     accepts_files = True
@@ -102,48 +102,11 @@ class ExtractPageClient:
         extract_images: bool = True,
         accepted_types: frozenset[str] = CLOUD_TYPES,
     ) -> None:
+        super().__init__(base_url, {"X-API-KEY": api_key}, policy=policy, on_retry=on_retry)
         self.service_name = service_name
         self.accepted_types = accepted_types
-        self.base_url = base_url.rstrip("/")
-        self.policy = policy
-        self.on_retry = on_retry
         self.extract_text = extract_text
         self.extract_images = extract_images
-        self._api = http.api_client(self.base_url, {"X-API-KEY": api_key})
-        self._bare = http.bare_client()
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-        await self._bare.aclose()
-
-    # ------------------------------------------------------------------ plumbing
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-        retry: bool = True,
-    ) -> httpx.Response:
-        def build() -> httpx.Request:
-            return self._api.build_request(method, path, json=json, params=params, headers=headers)
-
-        response = await http.send(
-            self._api,
-            build,
-            service=self.service_name,
-            retry=retry,
-            policy=self.policy,
-            on_retry=self.on_retry,
-        )
-        await response.aread()
-        return response
-
-    def _json(self, response: httpx.Response) -> Any:
-        return http.json_or_error(response, self.service_name)
 
     def _fail(self, response: httpx.Response) -> ApiError:
         return http.error_for_response(response, self.service_name)

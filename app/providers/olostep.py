@@ -10,7 +10,6 @@ Markdown from ``/v1/retrieve`` (or from the hosted copy when it is too large to 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -28,6 +27,7 @@ from app.providers.base import (
     RetryCallback,
     Unsupported,
 )
+from app.providers.client import ServiceClient
 from app.uploads import PreparedFile
 
 DEFAULT_BASE_URL = "https://api.olostep.com"
@@ -35,7 +35,7 @@ NEW_ACCOUNT_BATCH_LIMIT = 100
 ITEMS_PAGE = 50
 
 
-class OlostepClient:
+class OlostepClient(ServiceClient):
     service_name = "Olostep"
     accepts_files = False
     accepts_urls = True
@@ -49,33 +49,10 @@ class OlostepClient:
         policy: RetryPolicy = http.DEFAULT_POLICY,
         on_retry: RetryCallback | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.max_batch_items = max_batch_items
-        self.policy = policy
-        self.on_retry = on_retry
-        self._api = http.api_client(self.base_url, {"Authorization": f"Bearer {api_key}"})
-        self._bare = http.bare_client()
-
-    async def aclose(self) -> None:
-        await self._api.aclose()
-        await self._bare.aclose()
-
-    async def _call(
-        self, method: str, url: str, *, retry: bool = True, **kwargs: Any
-    ) -> httpx.Response:
-        def build() -> httpx.Request:
-            return self._api.build_request(method, url, **kwargs)
-
-        response = await http.send(
-            self._api,
-            build,
-            service=self.service_name,
-            retry=retry,
-            policy=self.policy,
-            on_retry=self.on_retry,
+        super().__init__(
+            base_url, {"Authorization": f"Bearer {api_key}"}, policy=policy, on_retry=on_retry
         )
-        await response.aread()
-        return response
+        self.max_batch_items = max_batch_items
 
     def _fail(self, response: httpx.Response) -> ApiError:
         error = http.error_for_response(response, self.service_name)
@@ -85,14 +62,6 @@ class OlostepClient:
         elif code == "invalid_api_key":
             error.message = "Olostep rejected your API key: open Settings and check it."
         return error
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        data = http.json_or_error(response, self.service_name)
-        if not isinstance(data, dict):
-            raise BadResponse(
-                "Olostep sent an answer Extractdesk could not read.", detail=str(data)[:200]
-            )
-        return data
 
     # ------------------------------------------------------------------ files (unused)
 
@@ -158,7 +127,7 @@ class OlostepClient:
         )
         if response.status_code != 200:
             raise self._fail(response)
-        created = self._json(response)
+        created = self._json_object(response)
         file_id, upload_url = created.get("id"), created.get("upload_url")
         if not isinstance(file_id, str) or not isinstance(upload_url, str):
             raise BadResponse(
@@ -195,7 +164,7 @@ class OlostepClient:
             return False  # the PUT never landed
         if response.status_code == 400:
             status = await self._call("GET", f"/v1/files/{file_id}")
-            if status.status_code == 200 and self._json(status).get("status") == "completed":
+            if status.status_code == 200 and self._json_object(status).get("status") == "completed":
                 return True
         raise self._fail(response)
 
@@ -221,14 +190,11 @@ class OlostepClient:
             )
             if response.status_code == 409 and _code(response) == "idempotency_key_in_progress":
                 # The first request is still being handled: wait for its answer.
-                delay = self.policy.delay_for(attempt, None)
-                if self.on_retry is not None:
-                    self.on_retry(attempt, delay, "waiting for Olostep")
-                await asyncio.sleep(delay)
+                await self._pause(attempt, None, "waiting for Olostep")
                 continue
             if response.status_code != 200:
                 raise self._fail(response)
-            return self._snapshot(self._json(response), [])
+            return self._snapshot(self._json_object(response), [])
         raise ApiError("Olostep kept the batch request pending. Retry later.")
 
     async def poll(
@@ -237,7 +203,7 @@ class OlostepClient:
         response = await self._call("GET", f"/v1/batches/{batch_id}")
         if response.status_code != 200:
             raise self._fail(response)
-        batch = self._json(response)
+        batch = self._json_object(response)
         items: list[ItemSnapshot] = []
         if batch.get("status") == "completed":
             items = await self._items(batch_id, "completed") + await self._items(batch_id, "failed")
@@ -255,7 +221,7 @@ class OlostepClient:
             response = await self._call("GET", f"/v1/batches/{batch_id}/items", params=params)
             if response.status_code != 200:
                 raise self._fail(response)
-            page = self._json(response)
+            page = self._json_object(response)
             for item in page.get("items") or []:
                 custom_id = str(item.get("custom_id", ""))
                 if status == "completed":
@@ -303,7 +269,7 @@ class OlostepClient:
         )
         if response.status_code != 200:
             raise self._fail(response)
-        result = self._json(response)
+        result = self._json_object(response)
         if result.get("size_exceeded") and isinstance(result.get("markdown_hosted_url"), str):
             hosted = await http.get_following_redirects(
                 self._bare,
