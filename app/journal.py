@@ -22,7 +22,14 @@ from typing import Any
 
 from app.models import DocumentState, Failure
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Columns added after a journal may already exist on people's machines: (table, column,
+# declaration). Opening an older journal adds them; nothing is ever dropped.
+_ADDED_COLUMNS = (
+    ("batches", "notes", "TEXT NOT NULL DEFAULT '{}'"),
+    ("documents", "duplicate_of", "TEXT"),
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -145,10 +152,26 @@ class Journal:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a journal written by an older Extractdesk up to this schema."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row["value"]) if row else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"This journal was written by a newer Extractdesk (schema {version}); "
+                "update Extractdesk to open it."
+            )
+        with self._tx() as db:
+            for table, column, declaration in _ADDED_COLUMNS:
+                existing = {r["name"] for r in db.execute(f"PRAGMA table_info({table})")}
+                if column not in existing:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
 
     def close(self) -> None:
         self._db.close()

@@ -45,3 +45,44 @@ def test_state_changes_and_failures_are_recorded(tmp_path: Path) -> None:
     assert b.finished_at is not None
     assert journal.batch(batch.id).remote_id == "batch_9"
     assert journal.counts(job_id) == {"submitted": 1, "failed": 1}
+
+
+def test_a_journal_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        CREATE TABLE jobs (id TEXT PRIMARY KEY, provider TEXT NOT NULL, base_url TEXT,
+            options TEXT NOT NULL DEFAULT '{}', fingerprint TEXT, status TEXT NOT NULL,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL);
+        CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL UNIQUE, remote_id TEXT, status TEXT,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL);
+        CREATE TABLE documents (id TEXT PRIMARY KEY, job_id TEXT NOT NULL,
+            position INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL, size INTEGER,
+            sha256 TEXT, content_type TEXT, filename TEXT, state TEXT NOT NULL,
+            error_code TEXT, error_message TEXT, error_detail TEXT, remote_file_id TEXT,
+            uploaded INTEGER NOT NULL DEFAULT 0, batch_id INTEGER, remote_item_id TEXT,
+            page_count INTEGER, pages_done INTEGER, result_path TEXT,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL, finished_at REAL);
+        INSERT INTO jobs VALUES ('job_1', 'local', NULL, '{}', NULL, 'active', 1, 1);
+        INSERT INTO batches VALUES (1, 'job_1', 'key-1', 'batch_9', 'running', 1, 1);
+        INSERT INTO documents (id, job_id, position, path, name, state, batch_id, created_at,
+            updated_at) VALUES ('doc_1', 'job_1', 0, '/x/a.pdf', 'a.pdf', 'submitted', 1, 1, 1);
+    """)
+    old.commit()
+    old.close()
+    journal = Journal(db)
+    assert journal.batches("job_1")[0].notes == {}
+    assert journal.batches("job_1")[0].remote_id == "batch_9"  # the old job resumes as it was
+    assert journal.document("doc_1").duplicate_of is None
+    journal.add_batch_note(1, "k", "v")
+    assert journal.batch(1).notes == {"k": "v"}
+    journal.close()
+    version = (
+        sqlite3.connect(db)
+        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        .fetchone()[0]
+    )
+    assert version == "2"
