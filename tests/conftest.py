@@ -106,3 +106,53 @@ def engine(_session_server: object) -> Iterator[object]:
     _session_server.reset()
     yield _session_server
     _session_server.reset()
+
+
+# ---------------------------------------------------------------------------- Qt + asyncio
+
+
+@pytest.fixture(scope="session")
+def _qasync_session_loop(qapp: object) -> Iterator[object]:
+    """One qasync loop for the whole session, marked running only while a UI test runs.
+
+    Never ``loop.stop()`` here: qasync's stop() calls ``QApplication.exit()``, after which
+    every later ``qtbot.wait*`` returns at once (see the shared qasync notes)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-ui")
+    loop.set_default_executor(executor)
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    yield loop
+    asyncio.events._set_running_loop(None)
+    executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def qloop(_qasync_session_loop: object, qtbot: object) -> Iterator[object]:
+    """The qasync loop, running for this test; leftover tasks are cancelled afterwards and
+    an exception nobody retrieved fails the test."""
+    import asyncio
+
+    loop = _qasync_session_loop
+    assert isinstance(loop, asyncio.AbstractEventLoop)
+    asyncio.events._set_running_loop(loop)
+    asyncio.set_event_loop(loop)
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        yield loop
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            qtbot.waitUntil(lambda: all(t.done() for t in pending), timeout=10_000)  # type: ignore[attr-defined]
+    finally:
+        loop.set_exception_handler(None)
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)
+    assert not errors, f"unhandled errors in the event loop: {errors}"

@@ -1,0 +1,1 @@
+"""The app icon at every size (package data)."""

@@ -1,0 +1,617 @@
+"""The progress table's model: it adapts the pipeline's events to Qt, throttled.
+
+The pipeline calls :meth:`JobsModel.on_event` for every change (every upload chunk, every
+page). The model only updates its row objects and remembers which rows changed; a timer
+(~200 ms) then emits **one** ``dataChanged`` per changed range of rows, so a busy job costs
+a handful of repaints per second whatever the number of events (DESIGN.md, qutebrowser's
+``downloads.py``). Documents the model does not know yet (a new job) are read from the
+journal in one query per job at the next flush, and inserted with one ``beginInsertRows``.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from app.models import DocumentEvent, DocumentState, JobEvent
+from ui import icons
+from ui.text import format_duration, format_size, state_label, translate
+
+if TYPE_CHECKING:
+    from app.journal import DocumentRecord
+
+FLUSH_INTERVAL_MS = 200
+ELAPSED_INTERVAL_S = 1.0
+MERGE_GAP = 32
+"""Changed rows closer than this are merged into one range (one signal, one repaint)."""
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(enum.IntEnum):
+    NAME = 0
+    SIZE = 1
+    PAGES = 2
+    STATE = 3
+    PROGRESS = 4
+    ELAPSED = 5
+    ERROR = 6
+
+
+class Role(enum.IntEnum):
+    ROW = Qt.ItemDataRole.UserRole
+    """The :class:`Row` object itself."""
+    SORT = Qt.ItemDataRole.UserRole + 1
+    STATE = Qt.ItemDataRole.UserRole + 2
+    """The state's machine code (``"done"``...)."""
+    PROGRESS = Qt.ItemDataRole.UserRole + 3
+    """A fraction 0..1, ``-1.0`` for "busy, amount unknown", or None for no bar."""
+    DOC_ID = Qt.ItemDataRole.UserRole + 4
+
+
+STATE_ORDER = {state: i for i, state in enumerate(DocumentState)}
+ACTIVE_STATES = frozenset(
+    {
+        DocumentState.PREPARING,
+        DocumentState.UPLOADING,
+        DocumentState.SUBMITTED,
+        DocumentState.PROCESSING,
+        DocumentState.FETCHING,
+    }
+)
+
+
+class JournalLike(Protocol):
+    def documents(self, job_id: str | None = None) -> list[DocumentRecord]: ...
+
+    def document(self, doc_id: str) -> DocumentRecord: ...
+
+
+@dataclass(slots=True, eq=False)
+class Row:
+    doc_id: str
+    job_id: str
+    name: str
+    path: str
+    size: int | None
+    state: DocumentState
+    created_at: float
+    finished_at: float | None = None
+    started_at: float | None = None
+    bytes_sent: int = 0
+    bytes_total: int = 0
+    pages_done: int | None = None
+    page_count: int | None = None
+    error: str = ""
+    detail: str = ""
+    notice: str = ""
+    result_path: str | None = None
+    """Known for rows read from the journal; for rows finished in this session it is read
+    when the result is shown (see :meth:`JobsModel.result_path`)."""
+
+    @classmethod
+    def from_record(cls, doc: DocumentRecord) -> Row:
+        return cls(
+            doc_id=doc.id,
+            job_id=doc.job_id,
+            name=doc.name,
+            path=doc.path,
+            size=doc.size,
+            state=doc.state,
+            created_at=doc.created_at,
+            finished_at=doc.finished_at,
+            bytes_total=doc.size or 0,
+            bytes_sent=(doc.size or 0) if doc.uploaded else 0,
+            pages_done=doc.pages_done,
+            page_count=doc.page_count,
+            error=doc.error_message or "",
+            detail=doc.error_detail or "",
+            result_path=doc.result_path,
+        )
+
+    def progress(self) -> float | None:
+        state = self.state
+        if state is DocumentState.UPLOADING:
+            if self.bytes_total > 0:
+                return min(1.0, self.bytes_sent / self.bytes_total)
+            return -1.0
+        if state is DocumentState.PROCESSING:
+            if self.page_count:
+                return min(1.0, (self.pages_done or 0) / self.page_count)
+            return -1.0
+        if state in ACTIVE_STATES:
+            return -1.0
+        return None  # waiting or finished: the State column says it, no bar needed
+
+    def elapsed(self, now: float) -> float | None:
+        if self.state is DocumentState.QUEUED:
+            return None
+        start = self.started_at if self.started_at is not None else self.created_at
+        end = self.finished_at if self.finished_at is not None else now
+        return max(0.0, end - start)
+
+
+class JobsModel(QAbstractTableModel):
+    """One row per document, in the order they were added.
+
+    Signals:
+        countsChanged: the number of documents per state may have changed.
+        notice(str): a job-level notice in plain words ("Rate limited: retrying in 4 s").
+        jobFinished(str): every document of that job has settled.
+    """
+
+    countsChanged = Signal()
+    notice = Signal(str)
+    jobFinished = Signal(str)
+
+    def __init__(self, journal: JournalLike | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._journal = journal
+        self._rows: list[Row] = []
+        self._index: dict[str, int] = {}
+        self._dirty: set[int] = set()
+        self._unknown: dict[str, set[str]] = {}
+        self._refresh: set[str] = set()
+        self._active: set[str] = set()
+        self._counts: Counter[DocumentState] | None = None
+        self._last_elapsed = 0.0
+        self.flushes = 0
+        """How many flushes emitted something (tests and benchmarks read it)."""
+        self.signals_emitted = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.flush)
+
+        self._headers = {
+            Column.NAME: translate("JobsModel", "Name"),
+            Column.SIZE: translate("JobsModel", "Size"),
+            Column.PAGES: translate("JobsModel", "Pages"),
+            Column.STATE: translate("JobsModel", "State"),
+            Column.PROGRESS: translate("JobsModel", "Progress"),
+            Column.ELAPSED: translate("JobsModel", "Time"),
+            Column.ERROR: translate("JobsModel", "Problem"),
+        }
+        self._header_tips = {
+            Column.ELAPSED: translate(
+                "JobsModel", "How long the document has been (or was) in the works"
+            ),
+            Column.ERROR: translate("JobsModel", "Why a document did not succeed, and what to do"),
+        }
+
+    # ------------------------------------------------------------------ Qt model API
+
+    def set_journal(self, journal: JournalLike) -> None:
+        self._journal = journal
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[Column(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._header_tips.get(Column(section))
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row_no = index.row()
+        if not 0 <= row_no < len(self._rows) or not 0 <= index.column() < len(Column):
+            return None
+        row = self._rows[row_no]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Role.ROW:
+            return row
+        if role == Role.SORT:
+            return self._sort_key(row, column)
+        if role == Role.STATE:
+            return row.state.value
+        if role == Role.PROGRESS:
+            return row.progress()
+        if role == Role.DOC_ID:
+            return row.doc_id
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
+            return icons.state_icon(row.state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if column == Column.PROGRESS:
+                return progress_text(row)
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            Column.SIZE,
+            Column.PAGES,
+            Column.ELAPSED,
+        ):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == Column.ERROR:
+            if row.state is DocumentState.FAILED:
+                return error_color()
+            return muted_color()
+        return None
+
+    def _display(self, row: Row, column: Column) -> str:
+        if column == Column.NAME:
+            return row.name
+        if column == Column.SIZE:
+            return format_size(row.size)
+        if column == Column.PAGES:
+            if row.page_count is None:
+                return ""
+            return str(row.page_count)
+        if column == Column.STATE:
+            return state_label(row.state)
+        if column == Column.PROGRESS:
+            return progress_text(row)
+        if column == Column.ELAPSED:
+            return format_duration(row.elapsed(time.time()))
+        if row.state in (DocumentState.FAILED, DocumentState.DUPLICATE):
+            return row.error
+        return row.notice if row.state in ACTIVE_STATES else ""
+
+    def _sort_key(self, row: Row, column: Column) -> Any:
+        if column == Column.NAME:
+            return row.name.casefold()
+        if column == Column.SIZE:
+            return row.size if row.size is not None else -1
+        if column == Column.PAGES:
+            return row.page_count if row.page_count is not None else -1
+        if column == Column.STATE:
+            return STATE_ORDER[row.state]
+        if column == Column.PROGRESS:
+            value = row.progress()
+            if value is None:
+                return 2.0 if row.state is DocumentState.DONE else -2.0
+            return value
+        if column == Column.ELAPSED:
+            elapsed = row.elapsed(time.time())
+            return -1.0 if elapsed is None else elapsed
+        return row.error.casefold()
+
+    def _tooltip(self, row: Row, column: Column) -> str | None:
+        if column == Column.NAME:
+            return row.path
+        if column == Column.ERROR and row.error:
+            if row.detail:
+                return f"{row.error}\n\n{translate('JobsModel', 'Details:')} {row.detail}"
+            return row.error
+        if column == Column.STATE:
+            return row.notice or state_label(row.state)
+        return None
+
+    # ------------------------------------------------------------------ reading
+
+    def row_at(self, row: int) -> Row:
+        return self._rows[row]
+
+    def row_for(self, doc_id: str) -> Row | None:
+        index = self._index.get(doc_id)
+        return None if index is None else self._rows[index]
+
+    def row_number(self, doc_id: str) -> int | None:
+        return self._index.get(doc_id)
+
+    def result_path(self, row: Row) -> str | None:
+        """Where a finished document's result is stored (looked up once, when needed)."""
+        if row.result_path is None and row.state is DocumentState.DONE and self._journal:
+            try:
+                row.result_path = self._journal.document(row.doc_id).result_path
+            except KeyError:
+                return None
+        return row.result_path
+
+    def rows(self) -> Sequence[Row]:
+        return self._rows
+
+    def ids_in(self, states: Iterable[DocumentState]) -> list[str]:
+        wanted = set(states)
+        return [r.doc_id for r in self._rows if r.state in wanted]
+
+    def counts(self) -> Counter[DocumentState]:
+        if self._counts is None:
+            self._counts = Counter(r.state for r in self._rows)
+        return self._counts
+
+    def has_pending(self) -> bool:
+        return bool(self._dirty or self._unknown or self._refresh)
+
+    # ------------------------------------------------------------------ changing
+
+    def add_records(self, records: Iterable[DocumentRecord]) -> int:
+        """Append documents not in the table yet (one insert). Returns how many."""
+        new = [Row.from_record(r) for r in records if r.id not in self._index]
+        if not new:
+            return 0
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for offset, row in enumerate(new):
+            self._index[row.doc_id] = first + offset
+            self._rows.append(row)
+            if row.state in ACTIVE_STATES:
+                self._active.add(row.doc_id)
+                row.started_at = time.time()
+        self.endInsertRows()
+        self._counts = None
+        self.countsChanged.emit()
+        if self._active:
+            self._ensure_timer()
+        return len(new)
+
+    def remove_ids(self, doc_ids: Iterable[str]) -> int:
+        """Remove rows (contiguous runs removed together, from the bottom up)."""
+        numbers = sorted({self._index[d] for d in doc_ids if d in self._index}, reverse=True)
+        if not numbers:
+            return 0
+        self.flush()  # row numbers in the dirty set must not go stale
+        for start, end in _runs_descending(numbers):
+            self.beginRemoveRows(QModelIndex(), start, end)
+            for row in self._rows[start : end + 1]:
+                self._active.discard(row.doc_id)
+                self._refresh.discard(row.doc_id)
+            del self._rows[start : end + 1]
+            self.endRemoveRows()
+        self._index = {row.doc_id: i for i, row in enumerate(self._rows)}
+        self._counts = None
+        self.countsChanged.emit()
+        return len(numbers)
+
+    def on_event(self, event: DocumentEvent | JobEvent) -> None:
+        """The pipeline's event sink. Cheap: no signal is emitted here for documents."""
+        if isinstance(event, JobEvent):
+            if event.notice:
+                self.notice.emit(event.notice)
+            if event.finished:
+                self.jobFinished.emit(event.job_id)
+            return
+        index = self._index.get(event.doc_id)
+        if index is None:
+            self._unknown.setdefault(event.job_id, set()).add(event.doc_id)
+            self._ensure_timer()
+            return
+        row = self._rows[index]
+        state = event.state
+        if state is not row.state:
+            self._counts = None
+            if state is DocumentState.QUEUED:  # retried: a fresh start
+                row.started_at = None
+                row.finished_at = None
+                row.result_path = None
+                row.notice = ""
+            elif row.started_at is None and not state.terminal:
+                row.started_at = time.time()
+            if state.terminal:
+                row.finished_at = time.time()
+                self._active.discard(row.doc_id)
+                if state is DocumentState.DUPLICATE:  # its reason is only in the journal
+                    self._refresh.add(row.doc_id)
+            elif state in ACTIVE_STATES:
+                self._active.add(row.doc_id)
+            else:
+                self._active.discard(row.doc_id)
+            row.state = state
+        if event.bytes_total:
+            row.bytes_total = event.bytes_total
+            row.size = event.bytes_total
+        row.bytes_sent = event.bytes_sent
+        if event.page_count is not None:
+            row.page_count = event.page_count
+        row.pages_done = event.pages_done
+        if state is DocumentState.FAILED and event.failure is not None:
+            row.error = event.failure.message
+            row.detail = event.failure.detail
+        elif state is not DocumentState.DUPLICATE:
+            row.error = ""
+            row.detail = ""
+        if event.notice:
+            row.notice = event.notice
+        self._dirty.add(index)
+        self._ensure_timer()
+
+    def _ensure_timer(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Apply what changed since the last flush: new rows, then one ``dataChanged`` per
+        changed range. Called by the timer; callers may call it to update at once."""
+        emitted = False
+        if self._unknown and self._journal is not None:
+            unknown, self._unknown = self._unknown, {}
+            for job_id in unknown:
+                self.add_records(self._journal.documents(job_id))
+            emitted = True
+        elif self._unknown:
+            self._unknown.clear()
+        if self._refresh and self._journal is not None:
+            for doc_id in self._refresh:
+                index = self._index.get(doc_id)
+                if index is None:
+                    continue
+                try:
+                    doc = self._journal.document(doc_id)
+                except KeyError:
+                    continue
+                row = self._rows[index]
+                if row.state is doc.state:
+                    row.result_path = doc.result_path
+                    row.error = doc.error_message or row.error
+                    row.detail = doc.error_detail or row.detail
+                    row.page_count = (
+                        doc.page_count if doc.page_count is not None else row.page_count
+                    )
+                    row.finished_at = doc.finished_at or row.finished_at
+                self._dirty.add(index)
+        self._refresh.clear()
+        last = len(Column) - 1
+        if self._dirty:
+            dirty = sorted(i for i in self._dirty if i < len(self._rows))
+            self._dirty.clear()
+            for start, end in merge_ranges(dirty, MERGE_GAP):
+                self.dataChanged.emit(self.index(start, 0), self.index(end, last))
+                self.signals_emitted += 1
+            self._counts = None
+            self.countsChanged.emit()
+            emitted = True
+        now = time.monotonic()
+        if self._active and now - self._last_elapsed >= ELAPSED_INTERVAL_S:
+            self._last_elapsed = now
+            numbers = [self._index[d] for d in self._active if d in self._index]
+            if numbers:
+                column = Column.ELAPSED
+                self.dataChanged.emit(
+                    self.index(min(numbers), column),
+                    self.index(max(numbers), column),
+                    [Qt.ItemDataRole.DisplayRole],
+                )
+                self.signals_emitted += 1
+        if emitted:
+            self.flushes += 1
+        if not self._active and not self.has_pending():
+            self._timer.stop()
+
+
+def merge_ranges(sorted_rows: Sequence[int], gap: int = 1) -> list[tuple[int, int]]:
+    """``[1, 2, 3, 7, 8]`` → ``[(1, 3), (7, 8)]``; rows closer than ``gap`` are merged."""
+    ranges: list[tuple[int, int]] = []
+    for row in sorted_rows:
+        if ranges and row - ranges[-1][1] <= gap:
+            ranges[-1] = (ranges[-1][0], row)
+        else:
+            ranges.append((row, row))
+    return ranges
+
+
+def _runs_descending(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for n in numbers:  # descending
+        if runs and runs[-1][0] == n + 1:
+            runs[-1] = (n, runs[-1][1])
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def progress_text(row: Row) -> str:
+    state = row.state
+    if state is DocumentState.UPLOADING and row.bytes_total > 0:
+        percent = int(100 * min(1.0, row.bytes_sent / row.bytes_total))
+        return translate("JobsModel", "%1 %").replace("%1", str(percent))
+    if state is DocumentState.PROCESSING and row.page_count:
+        return (
+            translate("JobsModel", "page %1 of %2")
+            .replace("%1", str(row.pages_done or 0))
+            .replace("%2", str(row.page_count))
+        )
+    if state in ACTIVE_STATES:
+        return state_label(state)
+    return ""
+
+
+def error_color() -> QColor:
+    """A red that reads on the current palette's base colour (light or dark)."""
+    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+    return QColor("#ff8a80") if base.lightness() < 128 else QColor("#b3261e")
+
+
+def muted_color() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+
+
+# ---------------------------------------------------------------------------- filtering
+
+
+class StateFilter(enum.Enum):
+    ALL = "all"
+    ACTIVE = "active"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+
+    def states(self) -> frozenset[DocumentState] | None:
+        return {
+            StateFilter.ALL: None,
+            StateFilter.ACTIVE: ACTIVE_STATES | {DocumentState.QUEUED},
+            StateFilter.DONE: frozenset({DocumentState.DONE}),
+            StateFilter.FAILED: frozenset({DocumentState.FAILED}),
+            StateFilter.CANCELLED: frozenset({DocumentState.CANCELLED}),
+            StateFilter.DUPLICATE: frozenset({DocumentState.DUPLICATE}),
+        }[self]
+
+    def label(self) -> str:
+        return {
+            StateFilter.ALL: translate("StateFilter", "All documents"),
+            StateFilter.ACTIVE: translate("StateFilter", "Waiting or in progress"),
+            StateFilter.DONE: translate("StateFilter", "Done"),
+            StateFilter.FAILED: translate("StateFilter", "Failed"),
+            StateFilter.CANCELLED: translate("StateFilter", "Cancelled"),
+            StateFilter.DUPLICATE: translate("StateFilter", "Already in the list"),
+        }[self]
+
+
+class JobsProxy(QSortFilterProxyModel):
+    """Sorts by :data:`Role.SORT` and filters by state group and by name."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._states: frozenset[DocumentState] | None = None
+        self._text = ""
+        self.setSortRole(Role.SORT)
+        self.setDynamicSortFilter(True)
+
+    def set_state_filter(self, which: StateFilter) -> None:
+        self._change_filter(lambda: setattr(self, "_states", which.states()))
+
+    def set_text_filter(self, text: str) -> None:
+        self._change_filter(lambda: setattr(self, "_text", text.strip().casefold()))
+
+    def _change_filter(self, change: Callable[[], None]) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+; invalidateFilter is deprecated
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if self._states is None and not self._text:
+            return True
+        model = self.sourceModel()
+        if not isinstance(model, JobsModel) or source_row >= model.rowCount():
+            return True
+        row = model.row_at(source_row)
+        if self._states is not None and row.state not in self._states:
+            return False
+        return not self._text or self._text in row.name.casefold()
