@@ -384,11 +384,12 @@ class Journal:
             values["finished_at"] = now
         values["updated_at"] = now
         assignments = ", ".join(f"{k} = :{k}" for k in values)
+        sql = f"UPDATE documents SET {assignments} WHERE id = :__id"  # noqa: S608
+        if len(doc_ids) == 1:  # one statement is its own atomic transaction
+            self._db.execute(sql, {**values, "__id": doc_ids[0]})
+            return
         with self._tx() as db:
-            db.executemany(
-                f"UPDATE documents SET {assignments} WHERE id = :__id",  # noqa: S608
-                [{**values, "__id": d} for d in doc_ids],
-            )
+            db.executemany(sql, [{**values, "__id": d} for d in doc_ids])
 
     def fail_document(self, doc_id: str, failure: Failure) -> None:
         self.update_documents(

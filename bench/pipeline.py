@@ -175,7 +175,7 @@ async def ours_upload(url: str, key: str, path: Path) -> tuple[float, int]:
     client = ExtractPageClient(key, url)
     try:
         prepared = await asyncio.to_thread(prepare_sync, path)
-        remote = await client.create_file(prepared)
+        remote = await client.reserve(prepared)
         with PeakRss() as rss:
             started = time.perf_counter()
             await client.upload(remote, prepared)
