@@ -9,28 +9,33 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "Extractdesk"
 
 
-def _dir(env: str, default: str) -> Path:
+def _dir(env: str, kind: str) -> Path:
     value = os.environ.get(env)
-    path = Path(value) if value else Path(default)
+    if value:
+        path = Path(value)
+    else:
+        # Imported only when needed: it is a measurable share of the window's cold start.
+        import platformdirs
+
+        finder = getattr(platformdirs, f"user_{kind}_dir")
+        path = Path(finder(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def data_dir() -> Path:
-    return _dir("EXTRACTDESK_DATA_DIR", platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return _dir("EXTRACTDESK_DATA_DIR", "data")
 
 
 def config_dir() -> Path:
-    return _dir("EXTRACTDESK_CONFIG_DIR", platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return _dir("EXTRACTDESK_CONFIG_DIR", "config")
 
 
 def log_dir() -> Path:
-    return _dir("EXTRACTDESK_LOG_DIR", platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return _dir("EXTRACTDESK_LOG_DIR", "log")
 
 
 def journal_path() -> Path:

@@ -11,6 +11,10 @@ just before the process is spawned and stops when the process reports its window
   prints the time once shown, then closes).
 
 Target: ours ≤ 1.5 × baseline.
+
+The project's own modules are byte-compiled first (``compileall``), as an installed or
+packaged app's are: PySide6's already are, and with ``PYTHONDONTWRITEBYTECODE`` set (or a
+read-only checkout) every run would otherwise compile ``ui/*.py`` from source (~20 ms).
 """
 
 from __future__ import annotations
@@ -68,6 +72,18 @@ def main() -> int:
         "EXTRACTDESK_CONFIG_DIR": str(work / "config"),
         "EXTRACTDESK_LOG_DIR": str(work / "log"),
     }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            *(str(ROOT / p) for p in ("app", "ui", "resources")),
+        ],
+        env={k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        check=True,
+        capture_output=True,
+    )
     bare_cmd = [sys.executable, "-c", BARE]
     ours_cmd = [sys.executable, "-m", "ui"]
     run_once(bare_cmd, env)  # warm the page cache for both, as a person's second start

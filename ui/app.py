@@ -7,6 +7,7 @@ first turn of the event loop (:meth:`MainWindow.start_up`).
 
 from __future__ import annotations
 
+import dataclasses  # noqa: F401  (before PySide6: see below)
 import gc
 import json
 import os
@@ -17,10 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# Start-up speed: the pure-Python modules the first frame needs come before PySide6. Once
+# PySide6 is loaded, its import hook reads the source of every module imported next (to see
+# whether it uses PySide6's __feature__ switches): a few milliseconds in all.
+from app import models, paths, providers  # noqa: F401  (models, providers: for ui.*)
+
+# isort: split
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from app import paths
 from ui import icons
 from ui.main_window import MainWindow, Services
 from ui.messages import ErrorReporter, setup_logging

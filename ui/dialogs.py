@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app import doctypes
@@ -25,7 +25,7 @@ def document_filter() -> str:
 
 def _dialog(parent: QWidget | None, title: str, start: str | None) -> QFileDialog:
     dialog = QFileDialog(parent, title, start or str(Path.home()))
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
     return dialog
 
 

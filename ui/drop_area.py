@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, QRectF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QMimeData, QObject, QRectF, QUrl, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import doctypes
 from ui import icons
 from ui.text import translate
 
@@ -82,6 +82,36 @@ def can_accept(mime: QMimeData | None) -> bool:
     )
 
 
+DASH_LINE = [4.0, 2.0]
+"""``Qt.PenStyle.DashLine``'s pattern (same pixels), set without the ``Qt`` namespace."""
+
+
+def _center(label: QLabel) -> None:
+    """``label.setAlignment(Qt.AlignmentFlag.AlignCenter)``, by the property's name: the
+    first frame never loads the ``Qt`` namespace (see :data:`ui.jobs_model.USER_ROLE`)."""
+    label.setProperty("alignment", "AlignCenter")
+
+
+def rounded_rect_path(rect: QRectF, radius: float) -> QPainterPath:
+    """The outline ``QPainter.drawRoundedRect(rect, radius, radius)`` strokes (the same
+    points, from the same start, so dashes fall in the same places)."""
+    kappa = 0.5522847498  # Qt's QT_PATH_KAPPA
+    r = min(radius, rect.width() / 2, rect.height() / 2)
+    c = (1 - kappa) * r
+    x1, x2, y1, y2 = rect.left(), rect.right(), rect.top(), rect.bottom()
+    path = QPainterPath()
+    path.moveTo(x1 + r, y1)
+    path.lineTo(x2 - r, y1)
+    path.cubicTo(x2 - c, y1, x2, y1 + c, x2, y1 + r)
+    path.lineTo(x2, y2 - r)
+    path.cubicTo(x2, y2 - c, x2 - c, y2, x2 - r, y2)
+    path.lineTo(x1 + r, y2)
+    path.cubicTo(x1 + c, y2, x1, y2 - c, x1, y2 - r)
+    path.lineTo(x1, y1 + r)
+    path.cubicTo(x1, y1 + c, x1 + c, y1, x1 + r, y1)
+    return path
+
+
 class DropArea(QFrame):
     """The empty-list state: a big drop target with the two "Add" buttons.
 
@@ -93,7 +123,14 @@ class DropArea(QFrame):
     addFiles = Signal()
     addFolder = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, reader: tuple[str, str] | None = None
+    ) -> None:
+        """``reader``: the selected service's name and what it reads (see
+        :meth:`set_reader`); without it, the hint lists every supported format.
+
+        Part of the first frame: the ``Qt`` namespace is not touched here (enum properties
+        are set by name), see :data:`ui.jobs_model.USER_ROLE`."""
         super().__init__(parent)
         self._highlight = False
         self.setObjectName("dropArea")
@@ -105,21 +142,28 @@ class DropArea(QFrame):
         self.setMinimumHeight(220)
         picture = QLabel()
         picture.setPixmap(icons.app_pixmap(72))
-        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        _center(picture)
         title = QLabel(translate("DropArea", "Drop documents or folders here"))
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         title.setFont(font)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint = QLabel(
-            translate(
-                "DropArea", "Extractdesk reads %1 and turns them into text, tables and pictures."
-            ).replace("%1", doctypes.supported_summary())
-        )
+        _center(title)
+        self.hint = QLabel()
+        if reader is not None:
+            self.set_reader(*reader)
+        else:
+            from app import doctypes
+
+            self.hint.setText(
+                translate(
+                    "DropArea",
+                    "Extractdesk reads %1 and turns them into text, tables and pictures.",
+                ).replace("%1", doctypes.supported_summary())
+            )
         self.hint.setAccessibleName(translate("DropArea", "What can be added"))
         self.hint.setWordWrap(True)
-        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        _center(self.hint)
         self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.add_files_button = QPushButton(
             icons.icon("add-file"), translate("DropArea", "Add files…")
@@ -140,7 +184,7 @@ class DropArea(QFrame):
         self.paste_hint = QLabel(
             translate("DropArea", "You can also paste copied files with Ctrl+V.")
         )
-        self.paste_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        _center(self.paste_hint)
         self.paste_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -183,17 +227,23 @@ class DropArea(QFrame):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         rect = QRectF(self.rect()).adjusted(12, 12, -12, -12)
+        pen = QPen()
+        pen.setDashPattern(DASH_LINE)
         if self._highlight:
             fill = QColor(palette.color(QPalette.ColorRole.Highlight))
             fill.setAlpha(40)
             painter.setBrush(fill)
-            pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
+            pen.setColor(palette.color(QPalette.ColorRole.Highlight))
+            pen.setWidth(3)
+            painter.setPen(pen)
+            painter.drawRoundedRect(rect, 16, 16)
         else:
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            pen = QPen(palette.color(QPalette.ColorRole.Mid), 2)
-        pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.drawRoundedRect(rect, 16, 16)
+            # The first frame paints this: the same pixels as setPen + drawRoundedRect, but
+            # setPen's overloads would make PySide6 load the Qt namespace (~12 ms, see
+            # ui.jobs_model.USER_ROLE), and strokePath has one signature.
+            pen.setColor(palette.color(QPalette.ColorRole.Mid))
+            pen.setWidth(2)
+            painter.strokePath(rounded_rect_path(rect, 16), pen)
         painter.end()
 
 
@@ -202,7 +252,7 @@ class DropOverlay(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAccessibleName(translate("DropArea", "Drop to add these documents"))
         self.hide()
         parent.installEventFilter(self)
@@ -228,7 +278,7 @@ class DropOverlay(QWidget):
         fill.setAlpha(45)
         painter.setBrush(fill)
         pen = QPen(palette.color(QPalette.ColorRole.Highlight), 3)
-        pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setDashPattern(DASH_LINE)
         painter.setPen(pen)
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(6, 6, -6, -6), 12, 12)
         font = painter.font()
@@ -237,6 +287,8 @@ class DropOverlay(QWidget):
         painter.setFont(font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.drawText(
-            self.rect(), int(Qt.AlignmentFlag.AlignCenter), translate("DropArea", "Drop to add")
+            self.rect(),
+            int(QtCore.Qt.AlignmentFlag.AlignCenter),
+            translate("DropArea", "Drop to add"),
         )
         painter.end()

@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6 import QtCore
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
-    Qt,
     QTimer,
     Signal,
 )
@@ -54,15 +54,23 @@ class Column(enum.IntEnum):
     ERROR = 6
 
 
+USER_ROLE = 0x0100
+"""``Qt.ItemDataRole.UserRole``. Start-up speed: this module is imported before the first
+frame, which never needs the ``Qt`` namespace (PySide6 builds its ~90 Python enums, ~12 ms, on
+first access), so it is used as ``QtCore.Qt`` inside methods only."""
+DISPLAY_ROLE = 0
+"""``Qt.ItemDataRole.DisplayRole`` (for default arguments, evaluated at import)."""
+
+
 class Role(enum.IntEnum):
-    ROW = Qt.ItemDataRole.UserRole
+    ROW = USER_ROLE
     """The :class:`Row` object itself."""
-    SORT = Qt.ItemDataRole.UserRole + 1
-    STATE = Qt.ItemDataRole.UserRole + 2
+    SORT = USER_ROLE + 1
+    STATE = USER_ROLE + 2
     """The state's machine code (``"done"``...)."""
-    PROGRESS = Qt.ItemDataRole.UserRole + 3
+    PROGRESS = USER_ROLE + 3
     """A fraction 0..1, ``-1.0`` for "busy, amount unknown", or None for no bar."""
-    DOC_ID = Qt.ItemDataRole.UserRole + 4
+    DOC_ID = USER_ROLE + 4
 
 
 STATE_ORDER = {state: i for i, state in enumerate(DocumentState)}
@@ -206,22 +214,22 @@ class JobsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+        self, section: int, orientation: QtCore.Qt.Orientation, role: int = DISPLAY_ROLE
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+        if orientation != QtCore.Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
             return self._headers[Column(section)]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
             return self._header_tips.get(Column(section))
         return None
 
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: ModelIndex) -> QtCore.Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            return QtCore.Qt.ItemFlag.NoItemFlags
+        return QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():
             return None
         row_no = index.row()
@@ -229,7 +237,7 @@ class JobsModel(QAbstractTableModel):
             return None
         row = self._rows[row_no]
         column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Role.ROW:
             return row
@@ -241,21 +249,21 @@ class JobsModel(QAbstractTableModel):
             return row.progress()
         if role == Role.DOC_ID:
             return row.doc_id
-        if role == Qt.ItemDataRole.DecorationRole and column == Column.STATE:
+        if role == QtCore.Qt.ItemDataRole.DecorationRole and column == Column.STATE:
             return icons.state_icon(row.state)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == QtCore.Qt.ItemDataRole.AccessibleTextRole:
             if column == Column.PROGRESS:
                 return progress_text(row)
             return self._display(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and column in (
             Column.SIZE,
             Column.PAGES,
             Column.ELAPSED,
         ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == Column.ERROR:
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        if role == QtCore.Qt.ItemDataRole.ForegroundRole and column == Column.ERROR:
             if row.state is DocumentState.FAILED:
                 return error_color()
             return muted_color()
@@ -492,7 +500,7 @@ class JobsModel(QAbstractTableModel):
                 self.dataChanged.emit(
                     self.index(min(numbers), column),
                     self.index(max(numbers), column),
-                    [Qt.ItemDataRole.DisplayRole],
+                    [QtCore.Qt.ItemDataRole.DisplayRole],
                 )
                 self.signals_emitted += 1
         if emitted:

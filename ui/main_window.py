@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer, QUrl, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import credentials, doctypes, paths, providers
+from app import paths, providers
 from app.models import RETRYABLE_STATES, DocumentState
-from ui import dialogs, icons
+from ui import icons
 from ui.async_qt import TaskSet
 from ui.drop_area import DropArea, DropOverlay, can_accept, paths_from_mime
 from ui.jobs_model import ACTIVE_STATES, Column, JobsModel, JobsProxy, Role, Row, StateFilter
@@ -62,6 +63,14 @@ if TYPE_CHECKING:  # imported when first needed, after the window is on screen
     from ui.settings_dialog import SettingsDialog
 
 DEFAULT_SIZE = QSize(1180, 780)
+TOOLTIP_ROLE = 3
+"""``Qt.ItemDataRole.ToolTipRole``.
+
+Start-up speed: the first frame (this window's toolbar, menus and drop area) never touches
+PySide6's ``Qt`` namespace, whose ~90 enums take ~12 ms to build on first access: enum
+properties are set by name (``setProperty("orientation", "Vertical")``), roles are numbers,
+and later code uses ``QtCore.Qt``. The same goes for what is imported before the window is
+shown (``app.credentials``, ``app.doctypes``, ``ui.dialogs`` are imported on first use)."""
 
 
 class EngineLike(Protocol):
@@ -218,7 +227,10 @@ class MainWindow(QMainWindow):
             action.setIcon(icons.icon(icon))
             self._icon_actions.append((action, icon))
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # setShortcuts, not setShortcut: the same, without loading the Qt namespace
+            # (PySide6 builds it to check setShortcut's implicit conversions; see TOOLTIP_ROLE)
+            sequence = _key_sequence(shortcut)
+            action.setShortcuts([sequence] if not sequence.isEmpty() else [])
         if tip:
             action.setToolTip(tip)
             action.setStatusTip(tip)
@@ -327,9 +339,9 @@ class MainWindow(QMainWindow):
             tip=t("Remove the selected documents that are waiting or finished (Delete)"),
         )
         self.act_remove.setShortcuts(
-            [QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)]
+            [_key_sequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")]
         )
-        self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.act_remove.setProperty("shortcutContext", "WidgetWithChildrenShortcut")
         self.removeAction(self.act_remove)
         self.act_clear_finished = self._action(
             t("Remove finished from list"), self.clear_finished, icon="clear"
@@ -362,7 +374,7 @@ class MainWindow(QMainWindow):
         bar = QToolBar(self.tr("Main"))
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setProperty("toolButtonStyle", "ToolButtonTextBesideIcon")
         bar.setIconSize(QSize(20, 20))
         bar.addAction(self.act_add_files)
         bar.addAction(self.act_add_folder)
@@ -376,7 +388,7 @@ class MainWindow(QMainWindow):
         for info in providers.REGISTRY.values():
             self.provider_combo.addItem(info.name, info.id)
             self.provider_combo.setItemData(
-                self.provider_combo.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole
+                self.provider_combo.count() - 1, info.description, TOOLTIP_ROLE
             )
         known = self.services.settings
         wanted = known.provider if known is not None else self.services.provider_hint
@@ -409,9 +421,8 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         """The first frame: the drop target, in the splitter that will hold the table and
         the results (built by :meth:`ensure_views`, right away or after the first frame)."""
-        self.drop_area = DropArea()
         current = self.current_provider()
-        self.drop_area.set_reader(current.name, current.reads)
+        self.drop_area = DropArea(reader=(current.name, current.reads))
         self.drop_area.addFiles.connect(self.ask_files)
         self.drop_area.addFolder.connect(self.ask_folder)
         self.list_stack = QStackedWidget()
@@ -419,7 +430,8 @@ class MainWindow(QMainWindow):
         self.result_holder = QWidget()
         self.result_holder.setVisible(False)
         QVBoxLayout(self.result_holder).setContentsMargins(8, 4, 8, 4)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = QSplitter()
+        self.splitter.setProperty("orientation", "Vertical")
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.list_stack)
         self.splitter.addWidget(self.result_holder)
@@ -466,8 +478,8 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self.table))
         self.table.setItemDelegateForColumn(Column.ERROR, ElideRightDelegate(self.table))
@@ -492,7 +504,7 @@ class MainWindow(QMainWindow):
         columns = self._window_state().value("columns") if self._has_state("columns") else None
         if isinstance(columns, QByteArray) and not columns.isEmpty():
             header.restoreState(columns)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)  # sorts by the indicator: -1 keeps the added order
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.doubleClicked.connect(lambda _index: self.show_selected_result())
@@ -559,9 +571,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ adding documents
 
     def ask_files(self) -> None:
+        from ui import dialogs
+
         dialogs.choose_files(self, self.settings.export_dir, self.add_paths)
 
     def ask_folder(self) -> None:
+        from ui import dialogs
+
         dialogs.choose_folder(
             self,
             self.tr("Add a folder of documents"),
@@ -590,6 +606,8 @@ class MainWindow(QMainWindow):
     async def _add(self, items: list[Path | str]) -> None:
         provider = self.current_provider()
         import asyncio
+
+        from app import doctypes
 
         sources = await asyncio.to_thread(
             doctypes.collect_sources, items, accepts_urls=provider.accepts_urls
@@ -643,7 +661,7 @@ class MainWindow(QMainWindow):
         """Journal a job for ``files`` (paths or web addresses) with the selected provider;
         the rows appear at once."""
         provider = self.current_provider()
-        missing_key = provider.needs_key and not credentials.get_key(provider.id)
+        missing_key = provider.needs_key and not _get_key(provider.id)
         start = self.settings.start_automatically and not missing_key
         base_url = self.settings.base_url(provider.id) or provider.default_base_url
         options = {**self.settings.job_options(provider.id), "skip_duplicates": True}
@@ -684,7 +702,7 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if can_accept(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)  # never move the person's files
+            event.setDropAction(QtCore.Qt.DropAction.CopyAction)  # never move the person's files
             event.accept()
             self._set_drag_highlight(True)
         else:
@@ -692,7 +710,7 @@ class MainWindow(QMainWindow):
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if can_accept(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
+            event.setDropAction(QtCore.Qt.DropAction.CopyAction)
             event.accept()
         else:
             event.ignore()
@@ -707,7 +725,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         found = paths_from_mime(event.mimeData())
-        event.setDropAction(Qt.DropAction.CopyAction)
+        event.setDropAction(QtCore.Qt.DropAction.CopyAction)
         event.accept()
         # the real work happens outside the drop handler
         QTimer.singleShot(0, lambda: self.add_paths(found.paths, found.urls))
@@ -802,11 +820,13 @@ class MainWindow(QMainWindow):
         self.act_open_result.setEnabled(len(rows) == 1 and DocumentState.DONE in states)
         self.act_retry.setEnabled(bool(states & RETRYABLE_STATES))
         self.act_cancel.setEnabled(any(not s.terminal for s in states))
+        from app import doctypes
+
         self.act_reveal.setEnabled(len(rows) == 1 and not doctypes.is_url(rows[0].path))
         self.act_copy_error.setEnabled(any(r.error for r in rows))
         self.act_remove.setEnabled(any(s.terminal or s is DocumentState.QUEUED for s in states))
         menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.addAction(self.act_open_result)
         menu.addAction(self.act_export_selected)
         menu.addSeparator()
@@ -871,7 +891,7 @@ class MainWindow(QMainWindow):
             except KeyError:
                 continue  # its documents were all removed
             info = providers.REGISTRY.get(job.provider)
-            if info is not None and info.needs_key and not credentials.get_key(info.id):
+            if info is not None and info.needs_key and not _get_key(info.id):
                 self._waiting_jobs.add(job_id)
                 self._awaiting_key.add(job_id)
                 self.open_settings(
@@ -957,6 +977,8 @@ class MainWindow(QMainWindow):
             show_message(Level.INFO, self.tr("No finished documents to export yet."))
             return
         ids = list(doc_ids)
+        from ui import dialogs
+
         dialogs.choose_folder(
             self,
             self.tr("Export to which folder?"),
@@ -1009,7 +1031,7 @@ class MainWindow(QMainWindow):
         self.drop_area.set_reader(provider.name, provider.reads)
         self.settings.provider = provider.id
         self._save_settings()
-        if provider.needs_key and not credentials.get_key(provider.id):
+        if provider.needs_key and not _get_key(provider.id):
             show_message(
                 Level.INFO,
                 self.tr("%1 needs an API key: add it in Settings.").replace("%1", provider.name),
@@ -1069,7 +1091,7 @@ class MainWindow(QMainWindow):
             except KeyError:
                 self._awaiting_key.discard(job_id)
                 continue
-            if credentials.get_key(job.provider):
+            if _get_key(job.provider):
                 ready.append(job_id)
         if ready and self.settings.start_automatically:
             for job_id in ready:
@@ -1273,7 +1295,7 @@ class MainWindow(QMainWindow):
         stay = box.addButton(self.tr("Stay open"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(stay)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         self.close_question = box
         self.close_buttons = {"keep": keep, "cancel": cancel, "stay": stay}
 
@@ -1312,6 +1334,25 @@ class MainWindow(QMainWindow):
             self._closed = True
             self.close()
             self.shutdownFinished.emit()
+
+
+def _key_sequence(shortcut: QKeySequence | QKeySequence.StandardKey | str) -> QKeySequence:
+    """``QKeySequence(shortcut)``, without loading the ``Qt`` namespace (see
+    :data:`TOOLTIP_ROLE`): PySide6 builds it to pick among the constructor's overloads when
+    given a standard key. Like that constructor, a standard key gives its first binding."""
+    if isinstance(shortcut, QKeySequence):
+        return shortcut
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        bindings = QKeySequence.keyBindings(shortcut)
+        return bindings[0] if bindings else QKeySequence()
+    return QKeySequence(shortcut)
+
+
+def _get_key(provider_id: str) -> str | None:
+    """The saved API key (``app.credentials`` is imported after the first frame)."""
+    from app import credentials
+
+    return credentials.get_key(provider_id)
 
 
 async def _cancel_job(pipeline: Pipeline, *, job_id: str) -> None:
