@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import attrgetter
 
 _TOC_ENTRY = re.compile(r"(?:\.\s?){3,}\s*[\divxlc]+$")
 LIST_MARKER = re.compile(r"^(?:[•◦▪▫●○■□‣⁃∙·*–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
@@ -45,6 +46,10 @@ class Seg:
         return self.x1 - self.x0
 
 
+_TOP = attrgetter("top")
+_TOP_X0 = attrgetter("top", "x0")
+
+
 @dataclass(slots=True)
 class Para:
     """A paragraph (one or more lines) or a block placeholder (``block >= 0``)."""
@@ -57,6 +62,9 @@ class Para:
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
+        if len(self.lines) == 1:
+            s = self.lines[0]
+            return (s.x0, s.top, s.x1, s.bottom)
         return (
             min(s.x0 for s in self.lines),
             min(s.top for s in self.lines),
@@ -78,12 +86,13 @@ class Para:
 
 def _y_bands(segs: list[Seg]) -> list[list[Seg]]:
     """Split into horizontal bands separated by empty y-ranges."""
-    ordered = sorted(segs, key=lambda s: s.top)
+    ordered = sorted(segs, key=_TOP)
     bands: list[list[Seg]] = []
     bottom = float("-inf")
     for s in ordered:
         # A sliver of overlap (descenders touching ascenders) does not join two bands.
-        if bands and s.top < bottom - min(1.0, 0.15 * s.height):
+        sliver = 0.15 * (s.bottom - s.top)
+        if bands and s.top < bottom - (sliver if sliver < 1.0 else 1.0):
             bands[-1].append(s)
             bottom = max(bottom, s.bottom)
         else:
@@ -209,13 +218,13 @@ def _lines(region: list[Seg]) -> list[list[Seg]]:
     """Segments of one region grouped into visual lines, top to bottom, left to right."""
     lines: list[list[Seg]] = []
     ref: Seg | None = None
-    for s in sorted(region, key=lambda s: (s.top, s.x0)):
+    for s in sorted(region, key=_TOP_X0):
         if ref is not None and s.block < 0 and ref.block < 0:
             overlap = (ref.bottom if ref.bottom < s.bottom else s.bottom) - (
                 ref.top if ref.top > s.top else s.top
             )
-            h = min(ref.bottom - ref.top, s.bottom - s.top)
-            if overlap > 0.5 * h:
+            h_ref, h_s = ref.bottom - ref.top, s.bottom - s.top
+            if overlap > 0.5 * (h_s if h_s < h_ref else h_ref):
                 lines[-1].append(s)
                 continue
         lines.append([s])
@@ -248,20 +257,22 @@ def _merge_line(line: list[Seg]) -> Seg:
 
 def join_lines(texts: Sequence[str]) -> str:
     """Join the lines of a paragraph, undoing end-of-line hyphenation."""
-    out = ""
+    parts: list[str] = []  # joined with spaces; checks on the last part = on the joined text
     for t in texts:
         t = t.strip()
         if not t:
             continue
-        if not out:
-            out = t
-        elif out.endswith(("\ufffe", "\u00ad")) or (
-            out.endswith("-") and len(out) > 1 and out[-2].isalpha() and t[0].islower()
+        if not parts:
+            parts.append(t)
+            continue
+        last = parts[-1]
+        if last.endswith(("\ufffe", "\u00ad")) or (
+            last.endswith("-") and len(last) > 1 and last[-2].isalpha() and t[0].islower()
         ):
-            out = out[:-1] + t  # pdfium marks hyphenation at a line end with U+FFFE
+            parts[-1] = last[:-1] + t  # pdfium marks hyphenation at a line end with U+FFFE
         else:
-            out += " " + t
-    return out
+            parts.append(t)
+    return " ".join(parts)
 
 
 def _is_toc_entry(text: str) -> bool:
@@ -280,19 +291,28 @@ def paragraphs(region: list[Seg]) -> list[Para]:
     text_lines = [s for s in lines if s.block < 0]
     if not lines:
         return []
-    x0_min = min(s.x0 for s in text_lines) if text_lines else 0.0
-    x1_max = max(s.x1 for s in text_lines) if text_lines else 0.0
+    x0_min = min([s.x0 for s in text_lines]) if text_lines else 0.0
+    x1_max = max([s.x1 for s in text_lines]) if text_lines else 0.0
     short = x0_min + 0.6 * max(1.0, x1_max - x0_min)
-    gaps = sorted(
-        b.top - a.bottom
+    # same[k]: lines k and k + 1 are both text of the same size
+    same = [
+        a.block < 0
+        and b.block < 0
+        and (
+            abs(a.size - b.size) < 0.6  # _same_size for text-layer lines, inlined
+            if a.conf is None and b.conf is None
+            else _same_size(a, b)
+        )
         for a, b in pairwise(lines)
-        if a.block < 0 and b.block < 0 and _same_size(a, b)
+    ]
+    gaps = sorted(
+        [b.top - a.bottom for (a, b), ok in zip(pairwise(lines), same, strict=True) if ok]
     )
     typical = gaps[len(gaps) // 2] if gaps else 0.0
     paras: list[Para] = []
     cur: list[Seg] = []
     match_marker = LIST_MARKER.match
-    for line in lines:
+    for k, line in enumerate(lines):
         if line.block >= 0:
             if cur:
                 paras.append(Para(cur))
@@ -300,7 +320,7 @@ def paragraphs(region: list[Seg]) -> list[Para]:
             paras.append(Para([line], block=line.block))
             continue
         if cur:
-            prev = cur[-1]
+            prev = cur[-1]  # always lines[k - 1]: a block or a break empties ``cur``
             gap = line.top - prev.bottom
             size = line.size
             if (
@@ -308,9 +328,13 @@ def paragraphs(region: list[Seg]) -> list[Para]:
                 or gap < -0.5 * size
                 or prev.bold != line.bold
                 or prev.x1 < short
-                or not _same_size(prev, line)
+                or not same[k - 1]
                 or match_marker(line.text) is not None
-                or (prev.text[-1:].isalnum() and _is_toc_entry(prev.text))
+                or (
+                    prev.text[-1:].isalnum()
+                    and (". ." in prev.text or "..." in prev.text)  # _is_toc_entry, inlined
+                    and _TOC_ENTRY.search(prev.text) is not None
+                )
             ):
                 paras.append(Para(cur))
                 cur = []

@@ -17,8 +17,13 @@ All boxes are converted to a top-left origin (see :mod:`app.engine.chunks`).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import re
+import struct
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +59,28 @@ _PTR = ctypes.c_void_p
 
 def _addr(p: Any) -> int:
     return ctypes.cast(p, _PTR).value or 0
+
+
+def _raw(fn: Any, restype: Any, *argtypes: Any) -> Any:
+    """A private prototype of a pdfium function that takes and returns plain addresses.
+
+    The hot per-line calls use these: handles are passed as ints (no pointer conversion) and
+    handles come back as ints (usable as dict keys without ``ctypes.cast``). pypdfium2's own
+    prototypes are left untouched.
+    """
+    return ctypes.cast(fn, ctypes.CFUNCTYPE(restype, *argtypes))
+
+
+_INT, _DBL = ctypes.c_int, ctypes.c_double
+_get_text = _raw(pdfium_c.FPDFText_GetText, _INT, _PTR, _INT, _INT, _PTR)
+_count_rects = _raw(pdfium_c.FPDFText_CountRects, _INT, _PTR, _INT, _INT)
+_loose_box = _raw(pdfium_c.FPDFText_GetLooseCharBox, _INT, _PTR, _INT, _PTR)
+_font_size = _raw(pdfium_c.FPDFText_GetFontSize, _DBL, _PTR, _INT)
+_text_object = _raw(pdfium_c.FPDFText_GetTextObject, _PTR, _PTR, _INT)
+_object_font = _raw(pdfium_c.FPDFTextObj_GetFont, _PTR, _PTR)
+_font_weight = _raw(pdfium_c.FPDFFont_GetWeight, _INT, _PTR)
+_font_flags = _raw(pdfium_c.FPDFFont_GetFlags, _INT, _PTR)
+_font_name = _raw(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_size_t, _PTR, _PTR, ctypes.c_size_t)
 
 
 # --------------------------------------------------------------------------- opening
@@ -149,33 +176,33 @@ def _scan_objects(page_raw: Any, limit: int = 200_000) -> _Objects:
 
 
 class _Fonts:
-    """Bold detection per pdfium font handle, cached for the page."""
+    """Bold detection per pdfium font handle, cached for the page (one text page)."""
 
-    def __init__(self) -> None:
+    def __init__(self, textpage: Any) -> None:
+        self.tp = _addr(textpage)
         self._cache: dict[int, bool] = {}
-        self._buf = ctypes.create_string_buffer(256)
 
-    def bold(self, textpage: Any, index: int) -> bool:
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, index)
+    def bold(self, index: int) -> bool:
+        obj = _text_object(self.tp, index)
         if not obj:
             return False
-        font = pdfium_c.FPDFTextObj_GetFont(obj)
+        font = _object_font(obj)
         if not font:
             return False
-        key = _addr(font)
-        hit = self._cache.get(key)
+        hit = self._cache.get(font)
         if hit is not None:
             return hit
-        weight = pdfium_c.FPDFFont_GetWeight(font)
-        flags = pdfium_c.FPDFFont_GetFlags(font)
-        n = pdfium_c.FPDFFont_GetBaseFontName(font, self._buf, 256)
-        name = self._buf.raw[: max(0, min(n, 256) - 1)].decode("latin-1").lower()
+        weight = _font_weight(font)
+        flags = _font_flags(font)
+        buf = ctypes.create_string_buffer(256)
+        n = _font_name(font, buf, 256)
+        name = buf.raw[: max(0, min(n, 256) - 1)].decode("latin-1").lower()
         bold = (
             weight >= 600
             or bool(flags & (1 << 18))
             or any(k in name for k in ("bold", "black", "heavy", "semibold", "demi"))
         )
-        self._cache[key] = bold
+        self._cache[font] = bold
         return bold
 
 
@@ -197,28 +224,35 @@ class _PageText:
     unmapped: bool = False
 
 
-def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Fonts) -> _PageText:
-    """Segments of one page (top-left coordinates; ``ox``/``oy`` = left/top of the page box)."""
-    n = pdfium_c.FPDFText_CountChars(textpage)
-    if n <= 0:
-        return _PageText([], [] if detailed else None, 0, False)
-    buf = ctypes.create_string_buffer(2 * (n + 1))
-    pdfium_c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    text = buf.raw[: 2 * n].decode("utf-16-le", errors="replace")
-    if len(text) != n:  # characters outside the BMP: fall back to per-character reads
-        detailed = True
-    visible = len("".join(text.split()))
-    # Text drawn with fonts that have no usable Unicode map comes out as private-use,
-    # replacement or control characters: such a page is treated as having no text.
-    bad = len(_UNMAPPED.findall(text))
-    unmapped = bad > 0.3 * max(1, visible)
-    visible = 0 if unmapped else visible - bad
-    rect = pdfium_c.FS_RECTF()
-    if detailed:
-        words = _words(textpage, n, text, ox, oy, rect)
-        return _PageText([], words, visible, unmapped)
+def _text_stats(text: str) -> tuple[int, int]:
+    """``(visible, unmapped)``: non-whitespace characters, and of those the ones a font
+    without a usable Unicode map produces (private-use, replacement, control characters)."""
+    body = text.replace("\r\n", "")
+    hyphens = body.count("\ufffe")  # pdfium's end-of-line hyphen mark (not printable)
+    if hyphens:
+        body = body.replace("\ufffe", "")
+    if body.isprintable():
+        # Printable leaves out every control, private-use, unassigned and separator
+        # character except the space: the only possible unmapped one is U+FFFD.
+        return len(body) + hyphens - body.count(" "), body.count("\ufffd")
+    return len("".join(text.split())), len(_UNMAPPED.findall(text))
+
+
+def _text_lines(text: str) -> list[tuple[str, int, int]]:
+    """Non-blank lines as ``(stripped text, index of first, index of last character)``."""
     lines: list[tuple[str, int, int]] = []
     pos = 0
+    parts = text.split("\r\n")
+    breaks = len(parts) - 1
+    if text.count("\r") == breaks and text.count("\n") == breaks:
+        # pdfium's usual "\r\n" line ends only: a plain split, same result as the regex
+        for line in parts:
+            stripped = line.strip()
+            if stripped:
+                first = pos + line.find(stripped[0])  # everything before it is whitespace
+                lines.append((stripped, first, first + len(stripped) - 1))
+            pos += len(line) + 2
+        return lines
     for line in _LINE_BREAK.split(text):
         start = pos
         pos += len(line)
@@ -227,23 +261,58 @@ def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Font
             continue
         first = start + (len(line) - len(line.lstrip()))
         lines.append((stripped, first, start + len(line.rstrip()) - 1))
+    return lines
+
+
+def _page_text(
+    textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Fonts, count: bool = True
+) -> _PageText:
+    """Segments of one page (top-left coordinates; ``ox``/``oy`` = left/top of the page box).
+
+    ``count``: also count visible and unmapped characters (only the OCR decision uses them;
+    without it ``chars`` is 0 and ``unmapped`` False).
+    """
+    n = pdfium_c.FPDFText_CountChars(textpage)
+    if n <= 0:
+        return _PageText([], [] if detailed else None, 0, False)
+    tp = fonts.tp
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    _get_text(tp, 0, n, buf)
+    text = buf.raw[: 2 * n].decode("utf-16-le", errors="replace")
+    if len(text) != n:  # characters outside the BMP: fall back to per-character reads
+        detailed = True
+    visible, bad = _text_stats(text) if count else (0, 0)
+    # Text drawn with fonts that have no usable Unicode map comes out as private-use,
+    # replacement or control characters: such a page is treated as having no text.
+    unmapped = bad > 0.3 * max(1, visible)
+    visible = 0 if unmapped else visible - bad
+    rect = pdfium_c.FS_RECTF()
+    if detailed:
+        words = _words(textpage, n, text, ox, oy, rect)
+        return _PageText([], words, visible, unmapped)
+    lines = _text_lines(text)
     if _has_wide_gaps(textpage, n, len(lines)):
         return _PageText([], _words(textpage, n, text, ox, oy, rect), visible, unmapped)
-    get_box = pdfium_c.FPDFText_GetLooseCharBox
-    get_size = pdfium_c.FPDFText_GetFontSize
+    get_box = _loose_box
+    get_size = _font_size
+    # two FS_RECTF side by side (first and last character of a line), read in one unpack
+    boxes = (ctypes.c_float * 8)()
+    first_box = ctypes.addressof(boxes)
+    last_box = first_box + ctypes.sizeof(pdfium_c.FS_RECTF)
+    unpack = _TWO_RECTS.unpack_from
     segs: list[Seg] = []
     firsts: list[int] = []
     for stripped, first, last in lines:
-        get_box(textpage, first, rect)
-        al, at, ar, ab = rect.left, rect.top, rect.right, rect.bottom
-        get_box(textpage, last, rect)
-        x0 = (al if al < rect.left else rect.left) - ox
-        x1 = (ar if ar > rect.right else rect.right) - ox
-        top = oy - (at if at > rect.top else rect.top)
-        bottom = oy - (ab if ab < rect.bottom else rect.bottom)
+        get_box(tp, first, first_box)
+        get_box(tp, last, last_box)
+        al, at, ar, ab, bl, bt, br, bb = unpack(boxes)
+        x0 = (al if al < bl else bl) - ox
+        x1 = (ar if ar > br else br) - ox
+        top = oy - (at if at > bt else bt)
+        bottom = oy - (ab if ab < bb else bb)
         if x1 <= x0 or bottom <= top:
             continue
-        size = get_size(textpage, first)
+        size = get_size(tp, first)
         segs.append(Seg(stripped, x0, top, x1, bottom, size or (bottom - top)))
         firsts.append(first)
     # Weight matters for short lines (bold run-in headings) only; full lines stay regular
@@ -251,17 +320,19 @@ def _page_text(textpage: Any, ox: float, oy: float, detailed: bool, fonts: _Font
     if segs:
         widest = max(s.x1 - s.x0 for s in segs)
         for k, seg in enumerate(segs):
-            if seg.x1 - seg.x0 < 0.75 * widest and fonts.bold(textpage, firsts[k]):
+            if seg.x1 - seg.x0 < 0.75 * widest and fonts.bold(firsts[k]):
                 seg.bold = True
                 j = k - 1
                 while j >= 0 and segs[j].x1 - segs[j].x0 >= 0.75 * widest:
-                    if not fonts.bold(textpage, firsts[j]):
+                    if not fonts.bold(firsts[j]):
                         break
                     segs[j].bold = True
                     j -= 1
     return _PageText(segs, None, visible, unmapped)
 
 
+_TWO_RECTS = struct.Struct("8f")
+"""Two ``FS_RECTF`` (left, top, right, bottom as C floats), native layout."""
 _UNMAPPED = re.compile("[\ue000-\uf8ff\ufffd\x00-\x08\x0e-\x1f]")
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _BREAKS = ("\r\n", "\r", "\n")
@@ -273,7 +344,7 @@ def _has_wide_gaps(textpage: Any, n: int, n_lines: int) -> bool:
     Runs are pdfium's text rectangles (one per text object and line); with no more runs than
     lines there is nothing to compare.
     """
-    count = pdfium_c.FPDFText_CountRects(textpage, 0, n)
+    count = _count_rects(_addr(textpage), 0, n)
     if count <= n_lines:
         return False
     left, top, right, bottom = (ctypes.c_double() for _ in range(4))
@@ -342,7 +413,7 @@ def _segments_from_words(
                 cur.bottom = max(cur.bottom, w.bottom)
                 continue
         size = pdfium_c.FPDFText_GetFontSize(textpage, w.index) or h
-        cur = Seg(w.text, w.x0, w.top, w.x1, w.bottom, size, bold=fonts.bold(textpage, w.index))
+        cur = Seg(w.text, w.x0, w.top, w.x1, w.bottom, size, bold=fonts.bold(w.index))
         segs.append(cur)
     return segs
 
@@ -524,6 +595,40 @@ def _ocr_page(page: Any, width: float, height: float) -> list[Seg]:
 # --------------------------------------------------------------------------- document
 
 
+GC_GEN0_THRESHOLD = 20_000
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextlib.contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Raise the cyclic collector's generation-0 threshold while a document is read.
+
+    Every page allocates a few hundred small objects (segments, paragraphs, chunk dicts)
+    and keeps its paragraphs until the document is assembled, so at the default threshold
+    (700) the collector runs every couple of pages and rescans the growing set of kept
+    objects: about 4% of text-only time. Extraction builds no reference cycles of its own,
+    so fewer passes cost only a little transient memory. The previous thresholds come back
+    when the last concurrent extraction ends; a disabled threshold (0) is left alone.
+    """
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            if 0 < _gc_saved[0] < GC_GEN0_THRESHOLD:
+                gc.set_threshold(GC_GEN0_THRESHOLD, *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
+                _gc_saved = None
+
+
 @dataclass(slots=True)
 class _PageOut:
     paras: list[Para]
@@ -539,6 +644,18 @@ def extract_pdf(
     progress: ProgressCallback | None = None,
     detect_tables: bool = True,
     ocr: bool = True,
+) -> Extraction:
+    with _fewer_gc_passes():
+        return _extract_pdf(path, extract_text, extract_images, progress, detect_tables, ocr)
+
+
+def _extract_pdf(
+    path: str,
+    extract_text: bool,
+    extract_images: bool,
+    progress: ProgressCallback | None,
+    detect_tables: bool,
+    ocr: bool,
 ) -> Extraction:
     imaging.configure_pil()
     doc = _open(path)
@@ -608,22 +725,24 @@ def _extract_page(
         ox, oy = 0.0, height
     if width <= 0 or height <= 0:
         return _PageOut([], [], False)
-    objs = _scan_objects(raw)
+    # The object scan (images, rules, paths) feeds table detection, figures and the OCR
+    # decision; text-only extraction of a page with text needs none of them.
+    objs = _scan_objects(raw) if detect_tables or extract_images else None
     page_area = width * height
     blocks: list[dict[str, Any]] = []
     segs: list[Seg] = []
     ocr_page = False
     if extract_text:
-        detailed = detect_tables and objs.ruled_candidate
+        detailed = objs is not None and detect_tables and objs.ruled_candidate
         textpage = pdfium_c.FPDFText_LoadPage(raw)
         if not textpage:
             raise EngineError(EXTRACTION_FAILED, f"Page {index + 1}'s text could not be read.")
-        fonts = _Fonts()
+        fonts = _Fonts(textpage)
         try:
-            pt = _page_text(textpage, ox, oy, detailed, fonts)
+            pt = _page_text(textpage, ox, oy, detailed, fonts, count=use_ocr)
             if pt.words is not None:
                 words = pt.words
-                if detect_tables and objs.ruled_candidate:
+                if detailed:
                     for cells in plumber.tables(index):
                         found = _grid_from_cells(cells, words)
                         if found is None:
@@ -642,6 +761,8 @@ def _extract_page(
         finally:
             pdfium_c.FPDFText_ClosePage(textpage)
         if use_ocr and pt.chars < MIN_TEXT_CHARS_SCAN:
+            if objs is None:
+                objs = _scan_objects(raw)
             image_area = sum(max(0.0, (r - left) * (t - b)) for left, b, r, t in objs.images)
             bomb = any(px > imaging.MAX_DECODE_PIXELS for px in objs.image_px)
             scan = image_area > 0.7 * page_area or (
@@ -651,7 +772,7 @@ def _extract_page(
             if scan and not bomb:
                 segs = _ocr_page(page, width, height)
                 ocr_page = True
-    if extract_images and objs.images:
+    if extract_images and objs is not None and objs.images:
         blocks.extend(_figures(page, index, ox, oy, page_area, skip_large=ocr_page))
     # Blocks take part in the reading order as placeholders.
     for k, block in enumerate(blocks):
