@@ -151,7 +151,9 @@ def extract_document(
         ) from exc
     except Exception as exc:
         raise EngineError(
-            EXTRACTION_FAILED, f"{shown!r} could not be extracted ({type(exc).__name__}: {exc})."
+            EXTRACTION_FAILED,
+            f"{shown!r} could not be extracted: the local engine hit an unexpected problem "
+            f"({type(exc).__name__}). Retry it; if it keeps failing, send us the log file.",
         ) from exc
     if extract_text and not result.result.get("chunks"):
         raise EngineError(

@@ -77,7 +77,11 @@ def check_zip(path: str) -> None:
                     f"at most {MAX_UNCOMPRESSED // (1024 * 1024)} MiB.",
                 )
     except zipfile.BadZipFile as exc:
-        raise EngineError(UNSUPPORTED_INPUT, f"The file is a damaged zip package ({exc}).") from exc
+        raise EngineError(
+            UNSUPPORTED_INPUT,
+            "The file is damaged: it is not a complete Office document. Open it in Word, "
+            "Excel or PowerPoint (or LibreOffice), save it again and add the new copy.",
+        ) from exc
 
 
 def _image_chunk(
@@ -119,7 +123,11 @@ def extract_docx(
     try:
         document = docx.Document(path)
     except Exception as exc:
-        raise EngineError(EXTRACTION_FAILED, f"The DOCX could not be read ({exc}).") from exc
+        raise EngineError(
+            EXTRACTION_FAILED,
+            "The Word document could not be read: it is damaged or not really a .docx file. "
+            "Open it in Word or LibreOffice, save it again and add the new copy.",
+        ) from exc
     body = document.element.body
     rendered = bool(body.findall(f".//{_W}lastRenderedPageBreak"))
     page = 1
@@ -318,7 +326,11 @@ def extract_xlsx(
             else None
         )
     except Exception as exc:
-        raise EngineError(EXTRACTION_FAILED, f"The XLSX could not be read ({exc}).") from exc
+        raise EngineError(
+            EXTRACTION_FAILED,
+            "The Excel workbook could not be read: it is damaged or not really a .xlsx file. "
+            "Open it in Excel or LibreOffice, save it again and add the new copy.",
+        ) from exc
     try:
         with zipfile.ZipFile(path) as zf:
             return _xlsx_sheets(values, formulas, zf, extract_text, progress)
@@ -419,7 +431,11 @@ def extract_pptx(
     try:
         prs = Presentation(path)
     except Exception as exc:
-        raise EngineError(EXTRACTION_FAILED, f"The PPTX could not be read ({exc}).") from exc
+        raise EngineError(
+            EXTRACTION_FAILED,
+            "The presentation could not be read: it is damaged or not really a .pptx file. "
+            "Open it in PowerPoint or LibreOffice, save it again and add the new copy.",
+        ) from exc
     slides = list(prs.slides)
     if len(slides) > MAX_SLIDES:
         raise EngineError(PAGE_LIMIT_EXCEEDED, f"The presentation has {len(slides)} slides.")

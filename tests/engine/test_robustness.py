@@ -100,7 +100,9 @@ def test_damaged_docx(docs: Docs, tmp_path: Path) -> None:
     with pytest.raises(EngineError) as info:
         extract_document(str(bad))
     assert info.value.code in (UNSUPPORTED_INPUT, EXTRACTION_FAILED)
-    assert info.value.message
+    assert "damaged" in info.value.message
+    assert "save it again" in info.value.message  # says what to do next, in plain words
+    assert "Error" not in info.value.message  # no library exception text
 
 
 def test_zip_bomb_office_file(tmp_path: Path) -> None:
