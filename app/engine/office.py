@@ -39,12 +39,21 @@ ZERO = (0.0, 0.0, 0.0, 0.0)
 EMU_PER_PT = 12700
 
 
+DAMAGED_PACKAGE = (
+    "The file is damaged: it is not a complete Office document. Open it in Word, Excel or "
+    "PowerPoint (or LibreOffice), save it again and add the new copy."
+)
+
+
 def zip_kind(path: str) -> str | None:
-    """``docx``/``xlsx``/``pptx`` for an OOXML package, ``None`` for another zip."""
+    """``docx``/``xlsx``/``pptx`` for an OOXML package, ``None`` for another zip. A zip
+    that cannot be opened at all (cut short, corrupted) is a damaged document."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise EngineError(UNSUPPORTED_INPUT, DAMAGED_PACKAGE) from exc
+    except OSError:
         return None
     if "word/document.xml" in names:
         return "docx"
@@ -77,11 +86,7 @@ def check_zip(path: str) -> None:
                     f"at most {MAX_UNCOMPRESSED // (1024 * 1024)} MiB.",
                 )
     except zipfile.BadZipFile as exc:
-        raise EngineError(
-            UNSUPPORTED_INPUT,
-            "The file is damaged: it is not a complete Office document. Open it in Word, "
-            "Excel or PowerPoint (or LibreOffice), save it again and add the new copy.",
-        ) from exc
+        raise EngineError(UNSUPPORTED_INPUT, DAMAGED_PACKAGE) from exc
 
 
 def _image_chunk(
