@@ -541,6 +541,8 @@ def progress_text(row: Row) -> str:
             .replace("%1", str(row.pages_done or 0))
             .replace("%2", str(row.page_count))
         )
+    if state is DocumentState.PROCESSING and row.notice:
+        return row.notice  # the service's own words for its step ("Reading the document")
     if state in ACTIVE_STATES:
         return state_label(state)
     return ""

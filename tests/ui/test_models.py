@@ -118,6 +118,13 @@ def test_cells_say_it_in_words(journal: Journal, tmp_path: Path) -> None:
     assert at(0, Column.ELAPSED)  # "0 s": it started
     assert model.headerData(Column.ERROR, Qt.Orientation.Horizontal) == "Problem"
 
+    # a service that reports its steps, not pages (Anesya): its words fill the progress bar
+    model.on_event(
+        DocumentEvent(job_id, ids[0], DocumentState.PROCESSING, notice="Reading the document")
+    )
+    model.flush()
+    assert at(0, Column.PROGRESS) == "Reading the document"
+
 
 def test_events_are_batched_into_one_signal_per_changed_range(
     qtbot: Any, journal: Journal, tmp_path: Path
