@@ -501,7 +501,8 @@ class MainWindow(QMainWindow):
             (Column.ELAPSED, 70),
         ):
             header.resizeSection(column, width)
-        columns = self._window_state().value("columns") if self._has_state("columns") else None
+        state = self._window_state()
+        columns = state.value("columns") if "columns" in state.childKeys() else None
         if isinstance(columns, QByteArray) and not columns.isEmpty():
             header.restoreState(columns)
         header.setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
@@ -1224,17 +1225,16 @@ class MainWindow(QMainWindow):
         path = self.services.window_state_file or paths.config_dir() / "window.ini"
         return QSettings(str(path), QSettings.Format.IniFormat)
 
-    def _has_state(self, key: str) -> bool:
-        # (asking for a missing key first would hand back an empty QVariant)
-        return bool(self._window_state().contains(key))
-
     def _restore_window_state(self) -> None:
-        geometry = self._window_state().value("geometry") if self._has_state("geometry") else None
+        state = self._window_state()  # one read of window.ini
+        # (asking for a missing key would hand back an empty QVariant: look first)
+        keys = set(state.childKeys())
+        geometry = state.value("geometry") if "geometry" in keys else None
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(DEFAULT_SIZE)
-        splitter = self._window_state().value("splitter") if self._has_state("splitter") else None
+        splitter = state.value("splitter") if "splitter" in keys else None
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
         else:
