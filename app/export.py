@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.results import Image, normalise
+from app.paths import write_atomically
+from app.results import Image, fields_markdown, normalise
 
 IMAGE_EXTENSIONS = {
     "image/png": ".png",
@@ -51,25 +51,23 @@ def write_document(
         ext = IMAGE_EXTENSIONS.get(image.mime, ".bin")
         name = f"page{image.page or 0}-image{image.number}{ext}"
         path = out_dir / image_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, image.data)
+        write_atomically(path, image.data)
         images.append(path)
         return f"{image_dir}/{name}"
 
     normal = normalise(provider, result, image_link=save_image)
     markdown = normal.markdown
     if normal.fields:
-        lines = [f"- **{k}**: {_field_text(v)}" for k, v in normal.fields.items()]
-        markdown = markdown.rstrip("\n") + "\n\n## Fields\n\n" + "\n".join(lines) + "\n"
+        markdown = markdown.rstrip("\n") + fields_markdown(normal.fields)
     md_path = out_dir / f"{stem}.md"
     json_path = out_dir / f"{stem}.json"
-    _atomic_write(md_path, markdown.encode("utf-8"))
-    _atomic_write(json_path, json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8"))
+    write_atomically(md_path, markdown.encode("utf-8"))
+    write_atomically(json_path, json.dumps(result, ensure_ascii=False, indent=2).encode("utf-8"))
     tables: list[Path] = []
     if tables_csv:
         for table in normal.tables:
             path = out_dir / f"{stem}-table-{table.number}.csv"
-            _atomic_write(path, grid_to_csv(table.grid).encode("utf-8-sig"))
+            write_atomically(path, grid_to_csv(table.grid).encode("utf-8-sig"))
             tables.append(path)
     return Written(md_path, json_path, images, tables)
 
@@ -78,14 +76,6 @@ def grid_to_csv(grid: Sequence[Sequence[str]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(grid)
     return buffer.getvalue()
-
-
-def _field_text(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str | int | float | bool):
-        return str(value)
-    return "`" + json.dumps(value, ensure_ascii=False) + "`"
 
 
 def unique_stems(names: list[str]) -> list[str]:
@@ -110,9 +100,3 @@ def safe_stem(name: str) -> str:
     stem = Path(name).stem or "document"
     cleaned = "".join("_" if (c in '<>:"/\\|?*' or ord(c) < 32) else c for c in stem)
     return cleaned.strip(" .")[:200] or "document"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -52,3 +52,14 @@ def local_engine_dir() -> Path:
     path = data_dir() / "local-engine"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` so that a crash never leaves half a file behind: write a temporary
+    file beside it, then rename it into place. (No fsync: like the journal's
+    synchronous=NORMAL, this survives any process crash; only a power cut can lose the
+    last moments.)"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from app.models import (
     Failure,
     JobEvent,
 )
+from app.paths import write_atomically
 from app.providers.base import (
     BatchEntry,
     BatchLane,
@@ -755,11 +755,11 @@ class Pipeline:
             if doc.state.terminal:
                 return  # cancelled while the result was on its way
             path = self.results_dir / doc.job_id / f"{doc_id}.json"
-            text = json.dumps(data, ensure_ascii=False)
-            if len(text) < INLINE_WRITE_LIMIT:
-                _write_text(path, text)  # a few KB: cheaper than a thread hop
+            body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            if len(body) < INLINE_WRITE_LIMIT:
+                write_atomically(path, body)  # a few KB: cheaper than a thread hop
             else:
-                await asyncio.to_thread(_write_text, path, text)
+                await asyncio.to_thread(write_atomically, path, body)
             self._set(doc_id, state=DocumentState.DONE, result_path=str(path))
 
     # ------------------------------------------------------------------ cancel
@@ -815,13 +815,3 @@ def is_url(path: str) -> bool:
 INLINE_WRITE_LIMIT = 256 * 1024
 """Results smaller than this are written on the event loop (bench/pipeline.py: a thread
 hop per small result cost more than the write); larger ones go to a worker thread."""
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a crash never leaves half a result behind. (No fsync: like the
-    journal's synchronous=NORMAL, this survives any process crash; only a power cut can
-    lose the last moments.)"""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

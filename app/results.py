@@ -221,3 +221,20 @@ def _cells(line: str) -> list[str]:
     inner = match.group(1) if match else line
     cells = re.split(r"(?<!\\)\|", inner)
     return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def fields_markdown(fields: dict[str, Any] | None) -> str:
+    """The fields a service extracted, as a Markdown section to put after the text (the
+    viewer and the exports list them the same way)."""
+    if not fields:
+        return ""
+    lines = [f"- **{name}**: {_field_text(value)}" for name, value in fields.items()]
+    return "\n\n## Fields\n\n" + "\n".join(lines) + "\n"
+
+
+def _field_text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    return "`" + json.dumps(value, ensure_ascii=False) + "`"

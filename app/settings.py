@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,7 +97,4 @@ def load() -> Settings:
 
 
 def save(settings: Settings) -> None:
-    path = settings_path()
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(settings.model_dump_json(indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    paths.write_atomically(settings_path(), settings.model_dump_json(indent=2).encode("utf-8"))

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtGui import QImage
 
 from app.export import IMAGE_EXTENSIONS, grid_to_csv, unique_stems, write_document
-from app.results import Image, Normalised, Table, markdown_tables, normalise
+from app.results import Image, Normalised, Table, fields_markdown, normalise
 
 IMAGE_SCHEME = "extractdesk-image"
 """Pictures shown in the text view are served under this scheme; nothing else is ever
@@ -34,7 +34,6 @@ __all__ = [
     "export_documents",
     "grid_to_tsv",
     "load_result",
-    "markdown_table_to_grid",
     "prepare_result",
     "write_csv",
 ]
@@ -94,28 +93,6 @@ def prepare_result(raw: Any, provider: str = "local") -> LoadedResult:
         fields=normal.fields,
         remote_images=normal.remote_images,
     )
-
-
-def fields_markdown(fields: dict[str, Any] | None) -> str:
-    """The fields a service extracted, listed after the text (as exports list them)."""
-    if not fields:
-        return ""
-    lines = [f"- **{name}**: {_field_text(value)}" for name, value in fields.items()]
-    return "\n\n## Fields\n\n" + "\n".join(lines) + "\n"
-
-
-def _field_text(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str | int | float | bool):
-        return str(value)
-    return "`" + json.dumps(value, ensure_ascii=False) + "`"
-
-
-def markdown_table_to_grid(text: str) -> list[list[str]]:
-    """The first GitHub-style Markdown table in ``text``; [] if there is none."""
-    found = markdown_tables(text)
-    return found[0] if found else []
 
 
 def grid_to_tsv(grid: Sequence[Sequence[str]]) -> str:

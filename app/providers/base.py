@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.http import ApiError
+from app.http import ApiError, RetryNotice
 from app.uploads import PreparedFile
 
 
@@ -109,7 +109,7 @@ class Unsupported(ApiError):
 
 
 ByteProgress = Callable[[int], None]
-RetryCallback = Callable[[int, float, str], None]
+RetryCallback = RetryNotice
 Note = Callable[[str, str], None]
 """``note(key, value)``: journal a provider note about the batch before going on."""
 

@@ -17,10 +17,11 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from app.models import DocumentState
+from app.results import first_markdown_table
 from tests.ui.conftest import WAIT
 from ui.jobs_model import Row
 from ui.result_view import ResultView
-from ui.results import ExportItem, export_documents, markdown_table_to_grid, prepare_result
+from ui.results import ExportItem, export_documents, prepare_result
 from ui.xlsx import NS_MAIN, column_name, sheet_names, write_xlsx
 
 
@@ -228,11 +229,11 @@ def test_xlsx_helpers() -> None:
 
 
 def test_markdown_tables_and_other_services_results() -> None:
-    assert markdown_table_to_grid("| a | b |\n|:---|---:|\n| 1 | 2 \\| 3 |") == [
+    assert first_markdown_table("| a | b |\n|:---|---:|\n| 1 | 2 \\| 3 |") == [
         ["a", "b"],
         ["1", "2 | 3"],
     ]
-    assert markdown_table_to_grid("no table here") == []
+    assert first_markdown_table("no table here") == []
     # a Claude answer (Anthropic's shape): Markdown text, a table in it, and fields
     claude = {
         "custom_id": "doc_1",
