@@ -1,6 +1,11 @@
-"""Render the app icon's PNG sizes from resources/icons/extractdesk.svg.
+"""Render the committed PNGs from the SVGs in resources/icons:
 
-Run after editing an SVG (the PNGs are committed, so packaging needs no SVG tooling):
+* the app icon's sizes (``png/extractdesk-SIZE.png``), for the window and the installers;
+* every action icon in the two inks of :data:`ui.icons.INKS` at :data:`ui.icons.ACTION_SIZES`
+  (``png/actions/NAME-INK-SIZE.png``), which the window loads instead of rendering SVGs.
+
+Run after editing an SVG (the PNGs are committed, so packaging needs no SVG tooling, and a
+test fails while they are out of date):
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python resources/make_icons.py [--sheet PNG]
 
@@ -21,9 +26,28 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from ui.icons import ACTION_PNG_DIR, ACTION_SIZES, INKS, action_png  # noqa: E402
+
 ICONS = Path(__file__).resolve().parent / "icons"
 APP_ICON = ICONS / "extractdesk.svg"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def action_svgs() -> list[Path]:
+    """The monochrome action icons (drawn in ``currentColor``), not the app or state icons."""
+    return [
+        path
+        for path in sorted(ICONS.glob("*.svg"))
+        if path != APP_ICON and not path.name.startswith("state-")
+    ]
+
+
+def render_action(svg_path: Path, ink: str, size: int) -> QImage:
+    return render(svg_path.read_bytes().replace(b"currentColor", INKS[ink].encode()), size)
 
 
 def render(svg: bytes, size: int, background: QColor | None = None) -> QImage:
@@ -52,6 +76,19 @@ def write_app_pngs() -> list[Path]:
     return written
 
 
+def write_action_pngs() -> list[Path]:
+    ACTION_PNG_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for svg_path in action_svgs():
+        for ink in INKS:
+            for size in ACTION_SIZES:
+                path = action_png(svg_path.stem, ink, size)
+                if not render_action(svg_path, ink, size).save(str(path), "PNG"):
+                    raise OSError(f"could not write {path}")
+                written.append(path)
+    return written
+
+
 def write_sheet(path: Path) -> None:
     svgs = sorted(ICONS.glob("*.svg"))
     cell = 48
@@ -73,7 +110,7 @@ def main() -> int:
     parser.add_argument("--sheet", type=Path, help="also write a contact sheet PNG here")
     args = parser.parse_args()
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    for path in write_app_pngs():
+    for path in [*write_app_pngs(), *write_action_pngs()]:
         sys.stdout.write(f"wrote {path.relative_to(ICONS.parent.parent)}\n")
     if args.sheet:
         write_sheet(args.sheet)

@@ -7,7 +7,6 @@ first turn of the event loop (:meth:`MainWindow.start_up`).
 
 from __future__ import annotations
 
-import dataclasses  # noqa: F401  (before PySide6: see below)
 import gc
 import json
 import os
@@ -18,22 +17,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# Start-up speed: the pure-Python modules the first frame needs come before PySide6. Once
-# PySide6 is loaded, its import hook reads the source of every module imported next (to see
-# whether it uses PySide6's __feature__ switches): a few milliseconds in all.
-from app import models, paths, providers  # noqa: F401  (models, providers: for ui.*)
-
-# isort: split
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app import paths
 from ui import icons
-from ui.main_window import MainWindow, Services
 from ui.messages import ErrorReporter, setup_logging
 
 if TYPE_CHECKING:
     from app.local_engine import LocalEngine
     from app.settings import Settings
+    from ui.main_window import MainWindow, Services
 
 PROBE_ENV = "EXTRACTDESK_STARTUP_PROBE"
 """Benchmarks set this: the app prints ``shown <unix time>`` once the window is on screen,
@@ -79,6 +73,8 @@ def provider_hint() -> str | None:
 def build_services() -> Services:
     """Everything the window works on, cheaply: the settings, the pipeline and the HTTP
     stack are loaded on the first turn of the event loop, after the window is shown."""
+    from ui.main_window import Services
+
     return Services(
         journal=None,
         journal_path=paths.journal_path(),
@@ -110,6 +106,8 @@ def run_gui(argv: Sequence[str] = ()) -> int:
     """
     files = [Path(a) for a in argv]
     app = make_application(sys.argv[0] if sys.argv else "extractdesk")
+    from ui.main_window import MainWindow
+
     app.setQuitOnLastWindowClosed(False)  # quit only after the shutdown work is done
     window: MainWindow | None = None
     reporter = ErrorReporter(lambda: window)

@@ -19,10 +19,10 @@ import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from PySide6.QtWidgets import QDialog
-
 if TYPE_CHECKING:
     import asyncio
+
+    from PySide6.QtWidgets import QDialog
 
 log = logging.getLogger("extractdesk.ui")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QMimeData, QObject, QRectF, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from ui import icons
 from ui.text import translate
+
+if TYPE_CHECKING:  # loaded by the first drop or paste, not by the first frame
+    from PySide6.QtCore import QMimeData, QUrl
 
 
 @dataclass
@@ -38,6 +42,8 @@ class DroppedPaths:
 def paths_from_mime(mime: QMimeData | None) -> DroppedPaths:
     """Local file paths and web addresses from URLs (a file manager's or a browser's drag
     or copy) or from text holding one path, file URL or web address per line."""
+    from PySide6.QtCore import QUrl
+
     found = DroppedPaths()
     if mime is None:
         return found
@@ -68,6 +74,8 @@ def paths_from_mime(mime: QMimeData | None) -> DroppedPaths:
 
 def without_user_info(url: QUrl) -> str:
     """A URL as text without any user name or password it may carry."""
+    from PySide6.QtCore import QUrl
+
     clean = QUrl(url)
     clean.setUserInfo(None)  # type: ignore[arg-type]  # a null string: no "@" left behind
     return clean.toString()
@@ -88,7 +96,7 @@ DASH_LINE = [4.0, 2.0]
 
 def _center(label: QLabel) -> None:
     """``label.setAlignment(Qt.AlignmentFlag.AlignCenter)``, by the property's name: the
-    first frame never loads the ``Qt`` namespace (see :data:`ui.jobs_model.USER_ROLE`)."""
+    first frame never loads the ``Qt`` namespace (see :data:`ui.rows.USER_ROLE`)."""
     label.setProperty("alignment", "AlignCenter")
 
 
@@ -130,7 +138,7 @@ class DropArea(QFrame):
         :meth:`set_reader`); without it, the hint lists every supported format.
 
         Part of the first frame: the ``Qt`` namespace is not touched here (enum properties
-        are set by name), see :data:`ui.jobs_model.USER_ROLE`."""
+        are set by name), see :data:`ui.rows.USER_ROLE`."""
         super().__init__(parent)
         self._highlight = False
         self.setObjectName("dropArea")
@@ -240,7 +248,7 @@ class DropArea(QFrame):
         else:
             # The first frame paints this: the same pixels as setPen + drawRoundedRect, but
             # setPen's overloads would make PySide6 load the Qt namespace (~12 ms, see
-            # ui.jobs_model.USER_ROLE), and strokePath has one signature.
+            # ui.rows.USER_ROLE), and strokePath has one signature.
             pen.setColor(palette.color(QPalette.ColorRole.Mid))
             pen.setWidth(2)
             painter.strokePath(rounded_rect_path(rect, 16), pen)

@@ -1,29 +1,36 @@
-"""Icons from resources/icons: the app icon, state icons, and monochrome action icons tinted
-with the current palette's text colour (so they follow light and dark mode)."""
+"""Icons from resources/icons: the app icon, state icons, and monochrome action icons in the
+current palette's text colour (so they follow light and dark mode).
+
+Action icons come as PNGs rendered from the SVGs in two inks, a dark one for light palettes
+and a light one for dark palettes (``resources/make_icons.py`` writes them; they are
+committed). Loading a PNG is C++ work done when the icon is first painted, which keeps the
+first frame quick. A palette whose text colour is far from both inks (a high-contrast theme,
+say) gets the SVG drawn in that exact colour instead (:mod:`ui.svg_icons`).
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRect, QRectF, QSize
-from PySide6.QtGui import (
-    QColor,
-    QGuiApplication,
-    QIcon,
-    QIconEngine,
-    QImage,
-    QPaintDevice,
-    QPainter,
-    QPalette,
-    QPixmap,
-)
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 
 import resources
 from app.models import DocumentState
 
 ICON_DIR = Path(resources.__file__).resolve().parent / "icons"
+PNG_DIR = ICON_DIR / "png"
+ACTION_PNG_DIR = PNG_DIR / "actions"
+INKS = {"dark": "#202124", "light": "#e8eaed"}
+"""The inks action PNGs are rendered in: ``dark`` for light palettes, ``light`` for dark."""
+ACTION_SIZES = (16, 20, 32, 40, 64)
+"""Menus (16), the toolbar (20), and both at twice the pixel density; other sizes are
+scaled from the nearest larger one."""
+INK_TOLERANCE = 48
+"""How far (per RGB channel) the palette's text colour may be from an ink and still use
+that ink's PNGs. Typical themes' text colours are well within it: black, #232629 (Breeze),
+#2e3436 (Adwaita), white, #eeeeec, #fcfcfc."""
 
 STATE_ICON = {
     DocumentState.QUEUED: "state-queued",
@@ -39,25 +46,28 @@ STATE_ICON = {
 }
 
 
+def action_png(name: str, ink: str, size: int) -> Path:
+    return ACTION_PNG_DIR / f"{name}-{ink}-{size}.png"
+
+
 @cache
 def app_icon() -> QIcon:
     """(Read once: the application and the main window both set it at start-up.)"""
     icon = QIcon()
-    png_dir = ICON_DIR / "png"
-    for png in sorted(png_dir.glob("extractdesk-*.png")):
-        icon.addFile(str(png))
+    for png in sorted(PNG_DIR.glob("extractdesk-*.png")):
+        size = int(png.stem.rpartition("-")[2])
+        icon.addFile(str(png), QSize(size, size))  # the size given: no header read now
     if icon.isNull():  # PNGs not rendered yet: fall back to the SVG itself
-        return _render_icon((ICON_DIR / "extractdesk.svg").read_bytes(), (16, 32, 64, 128, 256))
+        from ui.svg_icons import render_icon
+
+        return render_icon((ICON_DIR / "extractdesk.svg").read_bytes(), (16, 32, 64, 128, 256))
     return icon
 
 
 def app_pixmap(size: int) -> QPixmap:
-    """The logo at ``size`` px, from the shipped PNGs when they exist (reading a PNG is
-    several times cheaper than rendering the SVG, and this is on the first frame)."""
-    pixmap = app_icon().pixmap(size, size)
-    if pixmap.isNull():
-        return _render_icon((ICON_DIR / "extractdesk.svg").read_bytes(), (size,)).pixmap(size, size)
-    return pixmap
+    """The logo at ``size`` px (from the shipped PNGs: reading a PNG is several times
+    cheaper than rendering the SVG, and this is on the first frame)."""
+    return app_icon().pixmap(size, size)
 
 
 def icon(name: str) -> QIcon:
@@ -70,93 +80,48 @@ def state_icon(state: DocumentState) -> QIcon:
 
 
 def clear_cache() -> None:
-    """Forget rendered icons (call when the palette changes)."""
+    """Forget the icons made for the old palette (call when the palette changes)."""
     _tinted.cache_clear()
+
+
+def shipped_ink(color: str) -> str | None:
+    """The PNG ink (``"dark"``/``"light"``) that stands for ``color``, or None when neither
+    is close enough."""
+    wanted = QColor(color)
+    for ink, value in INKS.items():
+        shipped = QColor(value)
+        if (
+            abs(wanted.red() - shipped.red()) <= INK_TOLERANCE
+            and abs(wanted.green() - shipped.green()) <= INK_TOLERANCE
+            and abs(wanted.blue() - shipped.blue()) <= INK_TOLERANCE
+        ):
+            return ink
+    return None
 
 
 def _ink() -> QColor:
     app = QGuiApplication.instance()
     if isinstance(app, QGuiApplication):
         return app.palette().color(QPalette.ColorRole.WindowText)
-    return QColor("#202124")
+    return QColor(INKS["dark"])
 
 
 @cache
 def _tinted(name: str, color: str) -> QIcon:
-    data = (ICON_DIR / f"{name}.svg").read_bytes().replace(b"currentColor", color.encode())
-    return QIcon(SvgIconEngine(data))
+    ink = shipped_ink(color)
+    if ink is not None and action_png(name, ink, ACTION_SIZES[0]).exists():
+        icon = QIcon()
+        for size in ACTION_SIZES:
+            icon.addFile(str(action_png(name, ink, size)), QSize(size, size))
+        return icon
+    from ui.svg_icons import svg_icon
+
+    svg = (ICON_DIR / f"{name}.svg").read_bytes()
+    return svg_icon(svg.replace(b"currentColor", color.encode()))
 
 
 @cache
 def _plain(name: str) -> QIcon:
-    return QIcon(SvgIconEngine((ICON_DIR / f"{name}.svg").read_bytes()))
+    from ui.svg_icons import svg_icon
 
-
-def _render_icon(svg: bytes, sizes: tuple[int, ...]) -> QIcon:
-    icon = QIcon()
-    engine = SvgIconEngine(svg)
-    for size in sizes:
-        icon.addPixmap(engine.render(QSize(size, size)))
-    return icon
-
-
-class SvgIconEngine(QIconEngine):
-    """Renders an SVG at exactly the size asked for, on first use (so start-up renders
-    nothing it does not show)."""
-
-    def __init__(self, svg: bytes) -> None:
-        super().__init__()
-        self._svg = svg
-        self._renderer: QSvgRenderer | None = None
-        self._cache: dict[tuple[int, int, int], QPixmap] = {}
-
-    def clone(self) -> QIconEngine:
-        return SvgIconEngine(self._svg)
-
-    def render(self, size: QSize) -> QPixmap:
-        if self._renderer is None:
-            self._renderer = QSvgRenderer(QByteArray(self._svg))
-        image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-        # transparent: zero bytes (image.fill(...) would load the Qt namespace to pick an
-        # overload, ~12 ms on the first frame; see ui.jobs_model.USER_ROLE)
-        memoryview(image.bits())[:] = bytes(image.sizeInBytes())
-        painter = QPainter(image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self._renderer.render(painter, QRectF(0, 0, size.width(), size.height()))
-        painter.end()
-        return QPixmap.fromImage(image)
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        key = (size.width(), size.height(), int(mode.value))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        pixmap = self.render(size)
-        if mode == QIcon.Mode.Disabled:
-            from PySide6.QtWidgets import QApplication, QStyleOption
-
-            app = QApplication.instance()
-            if isinstance(app, QApplication):
-                option = QStyleOption()
-                option.palette = app.palette()
-                pixmap = app.style().generatedIconPixmap(mode, pixmap, option)
-        self._cache[key] = pixmap
-        return pixmap
-
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        device: QPaintDevice | None = painter.device()
-        ratio = device.devicePixelRatioF() if device is not None else 1.0
-        size = QSize(max(1, round(rect.width() * ratio)), max(1, round(rect.height() * ratio)))
-        pixmap = self.pixmap(size, mode, state)
-        painter.drawPixmap(rect, pixmap)
-
-    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
-        return size
-
-    def scaledPixmap(
-        self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
-    ) -> QPixmap:
-        real = QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
-        pixmap = QPixmap(self.pixmap(real, mode, state))
-        pixmap.setDevicePixelRatio(scale)
-        return pixmap
+    return svg_icon((ICON_DIR / f"{name}.svg").read_bytes())

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6 import QtCore
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -40,24 +39,26 @@ from app.models import RETRYABLE_STATES, DocumentState
 from ui import icons
 from ui.async_qt import TaskSet
 from ui.drop_area import DropArea, DropOverlay, can_accept, paths_from_mime
-from ui.jobs_model import ACTIVE_STATES, Column, JobsModel, JobsProxy, Role, Row, StateFilter
 from ui.messages import Level, bridge, message_box, show_message
+from ui.rows import ACTIVE_STATES, Column, Role, Row, StateFilter
 from ui.text import translate
 
 if TYPE_CHECKING:  # imported when first needed, after the window is on screen
-    from PySide6.QtCore import QModelIndex, QPoint
+    from PySide6.QtCore import QModelIndex, QPoint, QUrl
     from PySide6.QtGui import (
         QCloseEvent,
         QDragEnterEvent,
         QDragLeaveEvent,
         QDragMoveEvent,
         QDropEvent,
+        QKeySequence,
     )
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QMessageBox, QToolButton
 
     from app.journal import Journal
     from app.pipeline import Pipeline, PipelineConfig
     from app.settings import Settings
+    from ui.jobs_model import JobsModel, JobsProxy
     from ui.pipeline_host import PipelineHost
     from ui.results import ExportReport
     from ui.settings_dialog import SettingsDialog
@@ -107,6 +108,9 @@ class MainWindow(QMainWindow):
     """
 
     shutdownFinished = Signal()
+    model: JobsModel
+    """The documents (made with the table, by :meth:`ensure_views`)."""
+    proxy: JobsProxy
 
     def __init__(
         self, services: Services, parent: QWidget | None = None, *, lazy_views: bool = False
@@ -138,10 +142,6 @@ class MainWindow(QMainWindow):
         self._shown_state: DocumentState | None = None
         self._icon_actions: list[tuple[QAction | QToolButton, str]] = []
 
-        self.model = JobsModel(self._journal, self)
-        self.proxy = JobsProxy(self)
-        self.proxy.setSourceModel(self.model)
-
         self.setWindowTitle(translate("Extractdesk", "Extractdesk"))
         self.setWindowIcon(icons.app_icon())
         self.setAcceptDrops(True)
@@ -150,9 +150,6 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_central()
         self._build_status_bar()
-        self.model.countsChanged.connect(self._counts_changed)
-        self.model.notice.connect(lambda text: show_message(Level.INFO, text))
-        self.model.jobFinished.connect(self._job_finished)
         bridge().shown.connect(self._show)
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
@@ -173,7 +170,8 @@ class MainWindow(QMainWindow):
             path = self.services.journal_path or paths.journal_path()
             self._journal = Journal(path)
             self.services.journal = self._journal
-            self.model.set_journal(self._journal)
+            if self._views_built:
+                self.model.set_journal(self._journal)
         return self._journal
 
     @property
@@ -219,18 +217,13 @@ class MainWindow(QMainWindow):
         slot: Callable[[], object],
         *,
         icon: str | None = None,
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
+        """(Shortcuts are set by :meth:`_set_shortcuts`, after the first frame.)"""
         action = QAction(text, self)
         if icon:
             action.setIcon(icons.icon(icon))
             self._icon_actions.append((action, icon))
-        if shortcut is not None:
-            # setShortcuts, not setShortcut: the same, without loading the Qt namespace
-            # (PySide6 builds it to check setShortcut's implicit conversions; see TOOLTIP_ROLE)
-            sequence = _key_sequence(shortcut)
-            action.setShortcuts([sequence] if not sequence.isEmpty() else [])
         if tip:
             action.setToolTip(tip)
             action.setStatusTip(tip)
@@ -244,21 +237,18 @@ class MainWindow(QMainWindow):
             t("Add files…"),
             self.ask_files,
             icon="add-file",
-            shortcut=QKeySequence.StandardKey.Open,
             tip=t("Choose documents to extract (Ctrl+O)"),
         )
         self.act_add_folder = self._action(
             t("Add folder…"),
             self.ask_folder,
             icon="add-folder",
-            shortcut="Ctrl+Shift+O",
             tip=t("Choose a folder: every document inside it is added"),
         )
         self.act_paste = self._action(
             t("Paste files"),
             self.paste,
             icon="paste",
-            shortcut=QKeySequence.StandardKey.Paste,
             tip=t("Add the files you copied in your file manager (Ctrl+V)"),
         )
         self.act_start = self._action(
@@ -271,18 +261,7 @@ class MainWindow(QMainWindow):
             t("Retry failed"),
             self.retry_failed,
             icon="retry",
-            shortcut=QKeySequence.StandardKey.Refresh,
             tip=t("Send every failed document again (F5)"),
-        )
-        self.act_retry_failed.setShortcuts(  # F5 everywhere, plus the platform's own Refresh
-            list(
-                dict.fromkeys(
-                    [
-                        QKeySequence("F5"),
-                        *QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh),
-                    ]
-                )
-            )
         )
         self.act_cancel_all = self._action(
             t("Cancel all"),
@@ -294,7 +273,6 @@ class MainWindow(QMainWindow):
             t("Export…"),
             self.export_clicked,
             icon="export",
-            shortcut="Ctrl+E",
             tip=t("Save results as Markdown, JSON and CSV files in a folder (Ctrl+E)"),
         )
         self.act_export_selected = self._action(
@@ -308,20 +286,17 @@ class MainWindow(QMainWindow):
             t("Settings…"),
             self.open_settings,
             icon="settings",
-            shortcut="Ctrl+,",
             tip=t("API keys, addresses and preferences"),
         )
         self.act_find = self._action(
             t("Find in text"),
             self.find_in_text,
             icon="find",
-            shortcut=QKeySequence.StandardKey.Find,
             tip=t("Find words in the selected document's text (Ctrl+F)"),
         )
         self.act_quit = self._action(
             t("Quit"),
             self.close,
-            shortcut=QKeySequence.StandardKey.Quit,
             tip=t("Close Extractdesk"),
         )
         # per-row actions (context menu; Delete works in the table)
@@ -338,15 +313,34 @@ class MainWindow(QMainWindow):
             icon="remove",
             tip=t("Remove the selected documents that are waiting or finished (Delete)"),
         )
-        self.act_remove.setShortcuts(
-            [_key_sequence(QKeySequence.StandardKey.Delete), QKeySequence("Backspace")]
-        )
         self.act_remove.setProperty("shortcutContext", "WidgetWithChildrenShortcut")
         self.removeAction(self.act_remove)
         self.act_clear_finished = self._action(
             t("Remove finished from list"), self.clear_finished, icon="clear"
         )
         self.act_about = self._action(t("About Extractdesk"), self.about)
+
+    def _set_shortcuts(self) -> None:
+        """The keyboard shortcuts, set by :meth:`ensure_views` (right after the first frame:
+        ``QKeySequence`` and its standard keys take ~1 ms to load). A standard key brings
+        every binding the platform has for it (Paste: Ctrl+V and Shift+Insert on Linux)."""
+        from PySide6.QtGui import QKeySequence
+
+        standard = QKeySequence.StandardKey
+        for action, keys in (
+            (self.act_add_files, [standard.Open]),
+            (self.act_add_folder, ["Ctrl+Shift+O"]),
+            (self.act_paste, [standard.Paste]),
+            (self.act_retry_failed, ["F5", standard.Refresh]),  # F5 everywhere
+            (self.act_export, ["Ctrl+E"]),
+            (self.act_settings, ["Ctrl+,"]),
+            (self.act_find, [standard.Find]),
+            (self.act_quit, [standard.Quit, "Ctrl+Q"]),
+            (self.act_remove, [standard.Delete, "Backspace"]),
+        ):
+            # setShortcuts, not setShortcut: the same, without loading the Qt namespace
+            # (PySide6 builds it to check setShortcut's implicit conversions; see TOOLTIP_ROLE)
+            action.setShortcuts(_key_sequences(keys))
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -406,9 +400,7 @@ class MainWindow(QMainWindow):
         export_menu.addActions([self.act_export_selected, self.act_export_all])
         self.act_export.setMenu(export_menu)
         bar.addAction(self.act_export)
-        export_button = bar.widgetForAction(self.act_export)
-        if isinstance(export_button, QToolButton):
-            export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        # (the toolbar gives an action with a menu a split button: MenuButtonPopup)
         spacer = QWidget()
         spacer.setSizePolicy(
             spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred
@@ -441,14 +433,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
     def ensure_views(self) -> None:
-        """Build the documents table and the results viewer (once)."""
+        """Build what the first frame leaves out (once): the documents model and table, the
+        results viewer, the keyboard shortcuts."""
         if self._views_built:
             return
         self._views_built = True
         from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView
 
+        from ui.jobs_model import JobsModel, JobsProxy
         from ui.progress_delegate import ElideRightDelegate, ProgressDelegate
         from ui.result_view import ResultView
+
+        self.model = JobsModel(self._journal, self)
+        self.proxy = JobsProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.model.countsChanged.connect(self._counts_changed)
+        self.model.notice.connect(lambda text: show_message(Level.INFO, text))
+        self.model.jobFinished.connect(self._job_finished)
 
         self.filter_combo = QComboBox()
         self.filter_combo.setAccessibleName(self.tr("Show documents"))
@@ -524,6 +525,7 @@ class MainWindow(QMainWindow):
         layout = self.result_holder.layout()
         assert layout is not None
         layout.addWidget(self.result_view)
+        self._set_shortcuts()
         self._counts_changed()
 
     def _build_status_bar(self) -> None:
@@ -953,7 +955,7 @@ class MainWindow(QMainWindow):
     def reveal_selected(self) -> None:
         rows = self.selected_rows()
         if rows:
-            self.open_url(QUrl.fromLocalFile(str(Path(rows[0].path).parent)))
+            self.open_url(_file_url(Path(rows[0].path).parent))
 
     def copy_error(self) -> None:
         lines = []
@@ -1021,7 +1023,7 @@ class MainWindow(QMainWindow):
                 .replace("%2", str(folder)),
             )
             if self.settings.open_folder_after_export:
-                self.open_url(QUrl.fromLocalFile(str(folder)))
+                self.open_url(_file_url(folder))
         self.last_export = report
         return report
 
@@ -1336,16 +1338,25 @@ class MainWindow(QMainWindow):
             self.shutdownFinished.emit()
 
 
-def _key_sequence(shortcut: QKeySequence | QKeySequence.StandardKey | str) -> QKeySequence:
-    """``QKeySequence(shortcut)``, without loading the ``Qt`` namespace (see
-    :data:`TOOLTIP_ROLE`): PySide6 builds it to pick among the constructor's overloads when
-    given a standard key. Like that constructor, a standard key gives its first binding."""
-    if isinstance(shortcut, QKeySequence):
-        return shortcut
-    if isinstance(shortcut, QKeySequence.StandardKey):
-        bindings = QKeySequence.keyBindings(shortcut)
-        return bindings[0] if bindings else QKeySequence()
-    return QKeySequence(shortcut)
+def _key_sequences(keys: Iterable[QKeySequence.StandardKey | str]) -> list[QKeySequence]:
+    """Every binding of the platform's standard keys, and the portable texts ("F5"), without
+    repeats. (Not ``QKeySequence(standard_key)``: PySide6 loads the ``Qt`` namespace to pick
+    that constructor's overload, see :data:`TOOLTIP_ROLE`.)"""
+    from PySide6.QtGui import QKeySequence
+
+    sequences: dict[str, QKeySequence] = {}
+    for key in keys:
+        found = [QKeySequence(key)] if isinstance(key, str) else QKeySequence.keyBindings(key)
+        for sequence in found:
+            if not sequence.isEmpty():
+                sequences.setdefault(sequence.toString(), sequence)
+    return list(sequences.values())
+
+
+def _file_url(path: Path) -> QUrl:
+    from PySide6.QtCore import QUrl
+
+    return QUrl.fromLocalFile(str(path))
 
 
 def _get_key(provider_id: str) -> str | None:

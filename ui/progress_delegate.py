@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.jobs_model import Role, Row
+from ui.rows import Role, Row
 
 BAR_HEIGHT = 16
 

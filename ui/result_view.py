@@ -60,7 +60,6 @@ from app.models import DocumentState
 from ui import dialogs, icons
 from ui.async_qt import TaskSet
 from ui.drop_area import without_user_info
-from ui.jobs_model import Row
 from ui.messages import Level, show_message
 from ui.results import (
     IMAGE_SCHEME,
@@ -71,6 +70,7 @@ from ui.results import (
     load_result,
     write_csv,
 )
+from ui.rows import Row
 from ui.text import state_label, translate
 
 ModelIndex = QModelIndex | QPersistentModelIndex

@@ -114,7 +114,7 @@ def test_the_same_content_twice_is_flagged_not_sent(
     wait_states(qtbot, window, {"copy of a.pdf": DocumentState.DUPLICATE})
     row = next(r for r in window.model.rows() if r.name == "copy of a.pdf")
     assert "Same content as “a.pdf”" in row.error
-    from ui.jobs_model import Column
+    from ui.rows import Column
 
     number = window.model.row_number(row.doc_id)
     assert number is not None

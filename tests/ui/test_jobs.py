@@ -17,8 +17,8 @@ from app.models import DocumentState
 from tests.documents import make_pdf, make_pdfs
 from tests.ui.conftest import WAIT, WindowFactory, all_in, states, wait_states
 from ui import dialogs
-from ui.jobs_model import Column
 from ui.main_window import MainWindow
+from ui.rows import Column
 
 DONE = DocumentState.DONE
 FAILED = DocumentState.FAILED

@@ -19,9 +19,9 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage
 from app.models import DocumentState
 from app.results import first_markdown_table
 from tests.ui.conftest import WAIT
-from ui.jobs_model import Row
 from ui.result_view import ResultView
 from ui.results import ExportItem, export_documents, prepare_result
+from ui.rows import Row
 from ui.xlsx import NS_MAIN, column_name, sheet_names, write_xlsx
 
 

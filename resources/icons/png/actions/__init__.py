@@ -1,0 +1,1 @@
+"""Action icons as PNGs in two inks (package data; see resources/make_icons.py)."""
