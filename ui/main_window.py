@@ -232,93 +232,92 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        t = self.tr
         self.act_add_files = self._action(
-            t("Add files…"),
+            self.tr("Add files…"),
             self.ask_files,
             icon="add-file",
-            tip=t("Choose documents to extract (Ctrl+O)"),
+            tip=self.tr("Choose documents to extract (Ctrl+O)"),
         )
         self.act_add_folder = self._action(
-            t("Add folder…"),
+            self.tr("Add folder…"),
             self.ask_folder,
             icon="add-folder",
-            tip=t("Choose a folder: every document inside it is added"),
+            tip=self.tr("Choose a folder: every document inside it is added"),
         )
         self.act_paste = self._action(
-            t("Paste files"),
+            self.tr("Paste files"),
             self.paste,
             icon="paste",
-            tip=t("Add the files you copied in your file manager (Ctrl+V)"),
+            tip=self.tr("Add the files you copied in your file manager (Ctrl+V)"),
         )
         self.act_start = self._action(
-            t("Start"),
+            self.tr("Start"),
             self.start_waiting,
             icon="start",
-            tip=t("Send the waiting documents now"),
+            tip=self.tr("Send the waiting documents now"),
         )
         self.act_retry_failed = self._action(
-            t("Retry failed"),
+            self.tr("Retry failed"),
             self.retry_failed,
             icon="retry",
-            tip=t("Send every failed document again (F5)"),
+            tip=self.tr("Send every failed document again (F5)"),
         )
         self.act_cancel_all = self._action(
-            t("Cancel all"),
+            self.tr("Cancel all"),
             self.cancel_all,
             icon="cancel",
-            tip=t("Stop every document that is waiting or in progress"),
+            tip=self.tr("Stop every document that is waiting or in progress"),
         )
         self.act_export = self._action(
-            t("Export…"),
+            self.tr("Export…"),
             self.export_clicked,
             icon="export",
-            tip=t("Save results as Markdown, JSON and CSV files in a folder (Ctrl+E)"),
+            tip=self.tr("Save results as Markdown, JSON and CSV files in a folder (Ctrl+E)"),
         )
         self.act_export_selected = self._action(
-            t("Export selected…"), lambda: self.ask_export(self.selected_done_ids())
+            self.tr("Export selected…"), lambda: self.ask_export(self.selected_done_ids())
         )
         self.act_export_all = self._action(
-            t("Export all finished…"),
+            self.tr("Export all finished…"),
             lambda: self.ask_export(self.model.ids_in([DocumentState.DONE])),
         )
         self.act_settings = self._action(
-            t("Settings…"),
+            self.tr("Settings…"),
             self.open_settings,
             icon="settings",
-            tip=t("API keys, addresses and preferences"),
+            tip=self.tr("API keys, addresses and preferences"),
         )
         self.act_find = self._action(
-            t("Find in text"),
+            self.tr("Find in text"),
             self.find_in_text,
             icon="find",
-            tip=t("Find words in the selected document's text (Ctrl+F)"),
+            tip=self.tr("Find words in the selected document's text (Ctrl+F)"),
         )
         self.act_quit = self._action(
-            t("Quit"),
+            self.tr("Quit"),
             self.close,
-            tip=t("Close Extractdesk"),
+            tip=self.tr("Close Extractdesk"),
         )
         # per-row actions (context menu; Delete works in the table)
-        self.act_open_result = self._action(t("Show result"), self.show_selected_result)
-        self.act_retry = self._action(t("Retry"), self.retry_selected, icon="retry")
-        self.act_cancel = self._action(t("Cancel"), self.cancel_selected, icon="cancel")
+        self.act_open_result = self._action(self.tr("Show result"), self.show_selected_result)
+        self.act_retry = self._action(self.tr("Retry"), self.retry_selected, icon="retry")
+        self.act_cancel = self._action(self.tr("Cancel"), self.cancel_selected, icon="cancel")
         self.act_reveal = self._action(
-            t("Show file in folder"), self.reveal_selected, icon="folder-open"
+            self.tr("Show file in folder"), self.reveal_selected, icon="folder-open"
         )
-        self.act_copy_error = self._action(t("Copy problem"), self.copy_error, icon="copy")
+        self.act_copy_error = self._action(self.tr("Copy problem"), self.copy_error, icon="copy")
         self.act_remove = self._action(
-            t("Remove from list"),
+            self.tr("Remove from list"),
             self.remove_selected,
             icon="remove",
-            tip=t("Remove the selected documents that are waiting or finished (Delete)"),
+            tip=self.tr("Remove the selected documents that are waiting or finished (Delete)"),
         )
         self.act_remove.setProperty("shortcutContext", "WidgetWithChildrenShortcut")
         self.removeAction(self.act_remove)
         self.act_clear_finished = self._action(
-            t("Remove finished from list"), self.clear_finished, icon="clear"
+            self.tr("Remove finished from list"), self.clear_finished, icon="clear"
         )
-        self.act_about = self._action(t("About Extractdesk"), self.about)
+        self.act_about = self._action(self.tr("About Extractdesk"), self.about)
 
     def _set_shortcuts(self) -> None:
         """The keyboard shortcuts, set by :meth:`ensure_views` (right after the first frame:

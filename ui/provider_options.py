@@ -36,44 +36,47 @@ from ui.text import translate
 
 def _labels() -> dict[tuple[str, str], tuple[str, str]]:
     """(section, option) → (label, tooltip), in plain words."""
-    c = "ProviderOptions"
     return {
         ("anthropic", "model"): (
-            translate(c, "Model:"),
-            translate(c, "The Claude model that reads your documents"),
+            translate("ProviderOptions", "Model:"),
+            translate("ProviderOptions", "The Claude model that reads your documents"),
         ),
         ("anthropic", "fields"): (
-            translate(c, "Fields to pull out:"),
-            translate(c, "Claude fills these in for every document (leave empty for text only)"),
+            translate("ProviderOptions", "Fields to pull out:"),
+            translate(
+                "ProviderOptions",
+                "Claude fills these in for every document (leave empty for text only)",
+            ),
         ),
         ("anthropic", "delete_files_when_done"): (
-            translate(c, "Delete the uploaded files from Anthropic when done"),
-            translate(c, "Otherwise Anthropic keeps them until you delete them"),
+            translate("ProviderOptions", "Delete the uploaded files from Anthropic when done"),
+            translate("ProviderOptions", "Otherwise Anthropic keeps them until you delete them"),
         ),
         ("anesya", "server"): (
-            translate(c, "Data centre:"),
-            translate(c, "Where Anesya processes them"),
+            translate("ProviderOptions", "Data centre:"),
+            translate("ProviderOptions", "Where Anesya processes them"),
         ),
         ("anesya", "schema_id"): (
-            translate(c, "Schema (optional):"),
-            translate(c, "The id of one of your Anesya schemas"),
+            translate("ProviderOptions", "Schema (optional):"),
+            translate("ProviderOptions", "The id of one of your Anesya schemas"),
         ),
         ("anesya", "classifier_id"): (
-            translate(c, "Classifier (optional):"),
-            translate(c, "The id of one of your Anesya classifiers"),
+            translate("ProviderOptions", "Classifier (optional):"),
+            translate("ProviderOptions", "The id of one of your Anesya classifiers"),
         ),
         ("anesya", "page_start"): (
-            translate(c, "First page:"),
-            translate(c, "Start reading at this page"),
+            translate("ProviderOptions", "First page:"),
+            translate("ProviderOptions", "Start reading at this page"),
         ),
         ("anesya", "page_end"): (
-            translate(c, "Last page:"),
-            translate(c, "Stop reading after this page"),
+            translate("ProviderOptions", "Last page:"),
+            translate("ProviderOptions", "Stop reading after this page"),
         ),
         ("olostep", "max_batch_items"): (
-            translate(c, "Links per batch:"),
+            translate("ProviderOptions", "Links per batch:"),
             translate(
-                c, "New Olostep accounts may send 100 links at once; raise it if your plan allows"
+                "ProviderOptions",
+                "New Olostep accounts may send 100 links at once; raise it if your plan allows",
             ),
         ),
     }
