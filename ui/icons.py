@@ -10,6 +10,7 @@ say) gets the SVG drawn in that exact colour instead (:mod:`ui.svg_icons`).
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +45,10 @@ STATE_ICON = {
     DocumentState.CANCELLED: "state-cancelled",
     DocumentState.DUPLICATE: "state-duplicate",
 }
+
+
+_ACTION_PNG_PREFIX = f"{ACTION_PNG_DIR}{os.sep}"
+_ACTION_QSIZES = tuple(QSize(size, size) for size in ACTION_SIZES)
 
 
 def action_png(name: str, ink: str, size: int) -> Path:
@@ -84,6 +89,7 @@ def clear_cache() -> None:
     _tinted.cache_clear()
 
 
+@cache
 def shipped_ink(color: str) -> str | None:
     """The PNG ink (``"dark"``/``"light"``) that stands for ``color``, or None when neither
     is close enough."""
@@ -109,11 +115,14 @@ def _ink() -> QColor:
 @cache
 def _tinted(name: str, color: str) -> QIcon:
     ink = shipped_ink(color)
-    if ink is not None and action_png(name, ink, ACTION_SIZES[0]).exists():
-        icon = QIcon()
-        for size in ACTION_SIZES:
-            icon.addFile(str(action_png(name, ink, size)), QSize(size, size))
-        return icon
+    if ink is not None:
+        # (plain strings, not Path objects: ~17 icons on the first frame, 5 files each)
+        stem = f"{_ACTION_PNG_PREFIX}{name}-{ink}-"
+        if os.path.exists(f"{stem}{ACTION_SIZES[0]}.png"):
+            icon = QIcon()
+            for size, qsize in zip(ACTION_SIZES, _ACTION_QSIZES, strict=True):
+                icon.addFile(f"{stem}{size}.png", qsize)
+            return icon
     from ui.svg_icons import svg_icon
 
     svg = (ICON_DIR / f"{name}.svg").read_bytes()
