@@ -106,6 +106,11 @@ def run_gui(argv: Sequence[str] = ()) -> int:
     """
     files = [Path(a) for a in argv]
     app = make_application(sys.argv[0] if sys.argv else "extractdesk")
+    from ui import instance
+
+    data_dir = paths.data_dir()
+    if instance.hand_over(files, data_dir):
+        return 0  # the window already open took the files
     from ui.main_window import MainWindow
 
     app.setQuitOnLastWindowClosed(False)  # quit only after the shutdown work is done
@@ -122,6 +127,13 @@ def run_gui(argv: Sequence[str] = ()) -> int:
         sys.stdout.flush()
 
     handler = setup_logging()
+    listener = instance.InstanceServer(data_dir)
+    if not listener.listen() and instance.hand_over(files, data_dir, marked_only=False):
+        window.hide()  # another window opened at the same moment, and took the files
+        reporter.uninstall()
+        handler.close()
+        return 0
+    listener.filesReceived.connect(window.receive_files)
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -145,6 +157,7 @@ def run_gui(argv: Sequence[str] = ()) -> int:
         with loop:
             status = loop.run_forever()
     finally:
+        listener.close()
         reporter.uninstall()
         executor.shutdown(wait=False, cancel_futures=True)
         if services.journal is not None:

@@ -557,6 +557,17 @@ class MainWindow(QMainWindow):
         self._counts_changed()
         self.tasks.spawn(self._resume(list(files)), name="resume")
 
+    def receive_files(self, files: Sequence[str]) -> None:
+        """Files from a later start (a file manager's "Open with" while this window is
+        open): bring the window forward and add them."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if files:
+            self.add_paths([Path(f) for f in files])
+
     async def _resume(self, files: list[Path]) -> None:
         resumed = set(await self.host.call(lambda p: p.resume_all()))
         if resumed:

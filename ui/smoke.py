@@ -1,7 +1,9 @@
 """``extractdesk --smoke-test FILE``: the installed app, end to end, without a person.
 
-Opens the real main window (offscreen when there is no screen), adds FILE the way a drop
-does, lets the local engine extract it (server process and worker processes), checks that
+Opens the real main window (offscreen when there is no screen), hands it FILE the way a
+file manager's "Open with" does while the window is open (a second ``extractdesk FILE``
+start, which passes the file over the local socket and exits), lets the local engine
+extract it (server process and worker processes), checks that
 the window shows a non-empty text, closes the window (which stops the engine) and exits 0.
 Any other outcome exits 1 with the reason on stderr. Used by CI on the installed .deb.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +54,9 @@ def run_smoke(pdf: Path, timeout: float = DEFAULT_TIMEOUT) -> int:
 def _run(pdf: Path, timeout: float) -> int:
     from PySide6.QtCore import QTimer
 
+    from app import paths
     from app.models import DocumentState
+    from ui import instance
     from ui.app import build_services, make_application
     from ui.main_window import MainWindow
 
@@ -67,6 +72,8 @@ def _run(pdf: Path, timeout: float) -> int:
     services = build_services()
     window = MainWindow(services)
     window.shutdownFinished.connect(app.quit)
+    listener = instance.InstanceServer(paths.data_dir())
+    second: list[subprocess.Popen[bytes]] = []
     started = time.monotonic()
     outcome: list[str] = []  # the first entry decides: "" = passed, else the reason
     chosen: list[str] = []
@@ -126,14 +133,37 @@ def _run(pdf: Path, timeout: float) -> int:
 
     def start() -> None:
         window.start_up()
-        window.add_paths([pdf])  # what a drop, a paste or "Add files…" end up calling
+        if not listener.listen():
+            finish("another window already listens on the smoke test's own data folder")
+            return
+        listener.filesReceived.connect(window.receive_files)
+        # what a file manager's "Open with" does while the window is open
+        second.append(
+            subprocess.Popen(
+                [*_app_command(), str(pdf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        )
 
+    def second_start_ended() -> None:
+        if not second or outcome:
+            return
+        status = second[0].poll()
+        if status not in (None, 0):
+            stderr = second[0].stderr.read().decode(errors="replace") if second[0].stderr else ""
+            finish(f"a second start could not hand the file over (exit {status}): {stderr}")
+
+    watch = QTimer()
+    watch.timeout.connect(second_start_ended)
+    watch.start(200)
     QTimer.singleShot(0, start)
     QTimer.singleShot(int(timeout * 1000), too_late)
     try:
         with loop:
             loop.run_forever()
     finally:
+        listener.close()
+        if second and second[0].poll() is None:
+            second[0].kill()
         if services.engine is not None:
             services.engine.stop()  # no-op after a clean shutdown
         executor.shutdown(wait=False, cancel_futures=True)
@@ -142,6 +172,13 @@ def _run(pdf: Path, timeout: float) -> int:
     if not outcome:
         return _fail("the window quit before the document was done")
     return _fail(outcome[0]) if outcome[0] else 0
+
+
+def _app_command() -> list[str]:
+    """How to start Extractdesk again: the installed program, or this Python."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "app.cli"]
 
 
 def _fail(reason: str) -> int:

@@ -79,6 +79,8 @@ DEPENDS=(
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-render0 libxcb-shape0
   libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0
   libwayland-client0 libwayland-cursor0 libwayland-egl1
+  # QtNetwork (the local socket a second start talks to the open window through)
+  libgssapi-krb5-2 libbrotli1
   # without a font every glyph is an empty box (fontconfig-config: the default config)
   fontconfig-config "fonts-dejavu-core | fonts-liberation2 | fonts-noto-core"
 )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -146,6 +149,45 @@ def window(make_window: WindowFactory) -> MainWindow:
 
 
 # ---------------------------------------------------------------------------- helpers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of an ``extractdesk`` process with its own folders in ``tmp_path``,
+    offscreen; documents wait for Start (nothing runs, so closing asks nothing)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXTRACTDESK_")}
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        EXTRACTDESK_DATA_DIR=str(tmp_path / "data"),
+        EXTRACTDESK_CONFIG_DIR=str(tmp_path / "config"),
+        EXTRACTDESK_LOG_DIR=str(tmp_path / "logs"),
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    (tmp_path / "config").mkdir(exist_ok=True)
+    (tmp_path / "config" / "settings.json").write_text('{"start_automatically": false}')
+    return env
+
+
+def run_extractdesk(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """``extractdesk ARGS`` in a process of its own, to the end."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def app_log(tmp_path: Path) -> str:
+    path = tmp_path / "logs" / "extractdesk.log"
+    return path.read_text() if path.exists() else ""
 
 
 def mime_for(paths: list[Path]) -> QMimeData:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from app import http, paths
 from app.cli import main as cli_main
 from app.journal import Journal
+from tests.ui.conftest import app_env, run_extractdesk
 from ui.async_qt import TaskSet, dialog_result
 from ui.messages import ErrorReporter, Level, bridge, setup_logging, show_message
 
@@ -112,26 +111,8 @@ def test_without_a_screen_the_command_says_what_to_do(
 
 @pytest.mark.slow
 def test_extractdesk_opens_the_window_and_quits_cleanly(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EXTRACTDESK_")}
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        EXTRACTDESK_STARTUP_PROBE="1",
-        EXTRACTDESK_DATA_DIR=str(tmp_path / "data"),
-        EXTRACTDESK_CONFIG_DIR=str(tmp_path / "config"),
-        EXTRACTDESK_LOG_DIR=str(tmp_path / "logs"),
-        PYTHONPATH=str(Path.cwd()),
-    )
     sample = Path("resources/samples/welcome.pdf").resolve()
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "settings.json").write_text('{"start_automatically": false}')
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", str(sample)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_extractdesk([str(sample)], app_env(tmp_path, EXTRACTDESK_STARTUP_PROBE="1"))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("shown ")
     assert "Traceback" not in done.stderr
