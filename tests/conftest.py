@@ -43,6 +43,14 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise keyring.errors.PasswordDeleteError(username) from None
 
 
+@pytest.fixture(scope="session")
+def qapp_cls() -> type:
+    """Tests run the app's own QApplication subclass (pytest-qt makes the one instance)."""
+    from ui.app import Application
+
+    return Application
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "appdirs"

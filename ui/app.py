@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from app import paths
@@ -86,10 +86,41 @@ def build_services() -> Services:
     )
 
 
+class Application(QApplication):
+    """The application object. On macOS, Finder's "Open with" and drops on the Dock icon
+    arrive as file-open events, not as command-line arguments: they are kept in
+    :attr:`opened_files` and announced by ``filesOpened(list)``.
+
+    (An ``event()`` override here sees only events sent to the application object
+    itself, unlike an application-wide event filter, which would see every event.)
+    """
+
+    filesOpened = Signal(list)
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.opened_files: list[str] = []
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen:
+            from PySide6.QtGui import QFileOpenEvent
+
+            if isinstance(event, QFileOpenEvent) and event.file():
+                self.opened_files.append(event.file())
+                self.filesOpened.emit([event.file()])
+            return True
+        return super().event(event)
+
+    def take_opened_files(self) -> list[Path]:
+        """The files opened so far (the receiver takes them: the list empties)."""
+        files, self.opened_files = self.opened_files, []
+        return [Path(f) for f in files]
+
+
 def make_application(argv0: str = "extractdesk") -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        app = QApplication([argv0])
+        app = Application([argv0])
     app.setApplicationName("Extractdesk")
     app.setOrganizationName("Extractdesk")
     app.setDesktopFileName("extractdesk")
@@ -144,6 +175,9 @@ def run_gui(argv: Sequence[str] = ()) -> int:
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="extractdesk")
     loop.set_default_executor(executor)
     asyncio.set_event_loop(loop)
+    if isinstance(app, Application):  # files from Finder's "Open with" (macOS)
+        files += app.take_opened_files()  # (those of the first frame: before the loop ran)
+        app.filesOpened.connect(window.receive_files)
     QTimer.singleShot(0, lambda: window.start_up(files))
     QTimer.singleShot(0, settle_memory)
     if os.environ.get(PROBE_ENV):

@@ -1,4 +1,5 @@
-"""One window per person: a second start hands its files to the window already open."""
+"""One window per person: a second start hands its files to the window already open; on
+macOS, Finder's "Open with" arrives as a file-open event instead."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalSocket
+from PySide6.QtWidgets import QApplication
 
 from tests.documents import make_pdf
 from tests.ui.conftest import ROOT, WindowFactory, app_env, app_log, run_extractdesk, wait_states
 from ui import instance
+from ui.app import Application
 
 
 def wait_for(condition: Any, timeout: float = 30.0) -> None:
@@ -127,3 +131,23 @@ def test_received_files_bring_the_window_forward_and_are_added(
     window.receive_files([str(pdf)])
     assert not window.isMinimized()
     wait_states(qtbot, window, lambda s: "memo.pdf" in s)
+
+
+def test_finder_s_open_with_reaches_the_window(
+    qapp: Any, make_window: WindowFactory, qtbot: Any, tmp_path: Path
+) -> None:
+    """macOS sends the files of "Open with" (and of drops on the Dock icon) to the
+    application as file-open events."""
+    assert isinstance(qapp, Application)
+    window = make_window()
+    qapp.filesOpened.connect(window.receive_files)
+    pdf = make_pdf(tmp_path / "contract.pdf", ["Contract"])
+    try:
+        with qtbot.waitSignal(qapp.filesOpened) as opened:
+            QApplication.sendEvent(qapp, QFileOpenEvent(str(pdf)))
+        assert opened.args == [[str(pdf)]]
+        assert qapp.take_opened_files() == [pdf]
+        assert qapp.take_opened_files() == []  # taken once
+        wait_states(qtbot, window, lambda s: "contract.pdf" in s)
+    finally:
+        qapp.filesOpened.disconnect(window.receive_files)
