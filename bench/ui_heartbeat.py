@@ -68,6 +68,44 @@ class Heartbeat:
         self._last = now
 
 
+class StallTracer:
+    """(``--trace-stalls MS``) A thread that looks at the main thread whenever the heartbeat
+    has not ticked for MS: the stacks it finds there are what stalls the window."""
+
+    def __init__(self, beat: Heartbeat, threshold_ms: float) -> None:
+        import threading
+
+        self.beat = beat
+        self.threshold = threshold_ms / 1000
+        self.main = threading.main_thread().ident
+        self.last_tick = time.perf_counter()
+        self.stacks: dict[str, int] = {}
+        self._stop = threading.Event()
+        beat.timer.timeout.connect(self._ticked)
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _ticked(self) -> None:
+        self.last_tick = time.perf_counter()
+
+    def _watch(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.005):
+            if time.perf_counter() - self.last_tick < self.threshold:
+                continue
+            frame = sys._current_frames().get(self.main or 0)
+            if frame is None:
+                continue
+            stack = "".join(traceback.format_stack(frame, limit=12)[-8:])
+            self.stacks[stack] = self.stacks.get(stack, 0) + 1
+
+    def report(self) -> str:
+        self._stop.set()
+        ranked = sorted(self.stacks.items(), key=lambda item: -item[1])[:8]
+        return "\n".join(f"--- seen {n} times while stalled\n{stack}" for stack, n in ranked)
+
+
 class Engine:
     def __init__(self, server: LocalServer) -> None:
         self.server = server
@@ -85,7 +123,9 @@ def summary(late: list[float]) -> tuple[float, float, float]:
     return max(ordered, default=0.0), p99, statistics.median(ordered) if ordered else 0.0
 
 
-async def run(count: int, server: LocalServer, files: list[Path]) -> dict[str, object]:
+async def run(
+    count: int, server: LocalServer, files: list[Path], trace_ms: float | None = None
+) -> dict[str, object]:
     from ui.main_window import MainWindow, Services
 
     services = Services(
@@ -98,9 +138,10 @@ async def run(count: int, server: LocalServer, files: list[Path]) -> dict[str, o
     window = MainWindow(services)
     window.show()
     window.start_up()
-    from ui.app import settle_memory
+    from ui.app import preload_modules, settle_memory
 
     settle_memory()  # as run_gui does after start-up
+    await asyncio.get_running_loop().run_in_executor(None, preload_modules)
     beat = Heartbeat()
     await asyncio.sleep(0.5)
 
@@ -108,6 +149,8 @@ async def run(count: int, server: LocalServer, files: list[Path]) -> dict[str, o
     await asyncio.sleep(3.0)
     idle = beat.stop()
 
+    tracer = StallTracer(beat, trace_ms) if trace_ms else None
+    before = set(sys.modules)
     beat.start()
     started = time.perf_counter()
     window.add_paths([files[0].parent])
@@ -124,6 +167,9 @@ async def run(count: int, server: LocalServer, files: list[Path]) -> dict[str, o
             raise TimeoutError("the documents did not finish in 15 minutes")
     elapsed = time.perf_counter() - started
     busy = beat.stop()
+    if tracer is not None:
+        sys.stdout.write(tracer.report() + "\n")
+        sys.stdout.write(f"imported while busy: {sorted(set(sys.modules) - before)}\n")
     counts = window.model.counts()
     await window._shutdown(cancel=False)
     services.journal.close()
@@ -141,6 +187,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--switch", type=float, default=None)
+    parser.add_argument(
+        "--trace-stalls",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="print where the main thread was whenever the heartbeat was MS late",
+    )
     args = parser.parse_args()
     if args.switch:
         sys.setswitchinterval(args.switch)
@@ -158,7 +211,7 @@ def main() -> int:
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         with loop:
-            result = loop.run_until_complete(run(args.docs, server, files))
+            result = loop.run_until_complete(run(args.docs, server, files, args.trace_stalls))
     finally:
         server.stop()
     idle_max, idle_p99, idle_median = summary(result["idle"])  # type: ignore[arg-type]

@@ -126,3 +126,12 @@ def test_extractdesk_opens_the_window_and_quits_cleanly(tmp_path: Path) -> None:
         assert [d.name for d in journal.documents()] == ["welcome.pdf"]
     finally:
         journal.close()
+
+
+def test_preloading_finds_every_module_it_names() -> None:
+    """The modules warmed on a worker thread after start-up all exist (a renamed one would
+    silently be imported on the window's thread again, mid-job)."""
+    from ui.app import PRELOAD, preload_modules
+
+    preload_modules()
+    assert [name for name in PRELOAD if name not in sys.modules] == []
