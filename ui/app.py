@@ -99,21 +99,23 @@ class Application(QApplication):
 
     def __init__(self, argv: list[str]) -> None:
         super().__init__(argv)
-        self.opened_files: list[str] = []
+        self.opened_files: list[str] | None = []
+        """Kept until :meth:`take_opened_files` (the window is ready): then None."""
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen:
             from PySide6.QtGui import QFileOpenEvent
 
             if isinstance(event, QFileOpenEvent) and event.file():
-                self.opened_files.append(event.file())
+                if self.opened_files is not None:
+                    self.opened_files.append(event.file())
                 self.filesOpened.emit([event.file()])
             return True
         return super().event(event)
 
     def take_opened_files(self) -> list[Path]:
-        """The files opened so far (the receiver takes them: the list empties)."""
-        files, self.opened_files = self.opened_files, []
+        """The files opened so far; later ones only come through ``filesOpened``."""
+        files, self.opened_files = self.opened_files or [], None
         return [Path(f) for f in files]
 
 

@@ -51,8 +51,14 @@ _ACTION_PNG_PREFIX = f"{ACTION_PNG_DIR}{os.sep}"
 _ACTION_QSIZES = tuple(QSize(size, size) for size in ACTION_SIZES)
 
 
+def action_png_file(name: str, ink: str, size: int) -> str:
+    """The PNG of action icon ``name`` in ``ink`` at ``size`` px (a plain string: ~17
+    icons on the first frame, 5 files each, and Path objects cost more)."""
+    return f"{_ACTION_PNG_PREFIX}{name}-{ink}-{size}.png"
+
+
 def action_png(name: str, ink: str, size: int) -> Path:
-    return ACTION_PNG_DIR / f"{name}-{ink}-{size}.png"
+    return Path(action_png_file(name, ink, size))
 
 
 @cache
@@ -115,14 +121,11 @@ def _ink() -> QColor:
 @cache
 def _tinted(name: str, color: str) -> QIcon:
     ink = shipped_ink(color)
-    if ink is not None:
-        # (plain strings, not Path objects: ~17 icons on the first frame, 5 files each)
-        stem = f"{_ACTION_PNG_PREFIX}{name}-{ink}-"
-        if os.path.exists(f"{stem}{ACTION_SIZES[0]}.png"):
-            icon = QIcon()
-            for size, qsize in zip(ACTION_SIZES, _ACTION_QSIZES, strict=True):
-                icon.addFile(f"{stem}{size}.png", qsize)
-            return icon
+    if ink is not None and os.path.exists(action_png_file(name, ink, ACTION_SIZES[0])):
+        icon = QIcon()
+        for size, qsize in zip(ACTION_SIZES, _ACTION_QSIZES, strict=True):
+            icon.addFile(action_png_file(name, ink, size), qsize)
+        return icon
     from ui.svg_icons import svg_icon
 
     svg = (ICON_DIR / f"{name}.svg").read_bytes()
