@@ -606,7 +606,7 @@ class Pipeline:
                     status = snapshot.status
                     self.journal.set_batch_status(batch.id, status)
                     changed = True
-                changed |= self._apply_items(lane, snapshot.items, by_file, fetches)
+                changed |= self._apply_items(lane, batch.id, snapshot.items, by_file, fetches)
                 if snapshot.terminal:
                     break
                 delay = (
@@ -659,16 +659,18 @@ class Pipeline:
     def _apply_items(
         self,
         lane: BatchLane,
+        batch_id: int,
         items: list[ItemSnapshot],
         by_file: dict[str, str],
         fetches: dict[str, asyncio.Task[None]],
     ) -> bool:
         changed = False
+        known = self.journal.progress(batch_id) if items else {}  # one query a poll
         for item in items:
             doc_id = by_file.get(item.doc_id or "") or by_file.get(item.file_id or "")
-            if doc_id is None:
+            doc = known.get(doc_id) if doc_id is not None else None
+            if doc_id is None or doc is None:  # (None: removed from the list meanwhile)
                 continue
-            doc = self.journal.document(doc_id)
             if doc.state.terminal or doc_id in fetches:
                 continue
             if item.status == "running":
@@ -687,7 +689,7 @@ class Pipeline:
                     self._emit_doc(self.journal.document(doc_id), notice=item.progress_text or "")
                     changed = True
                 elif item.progress_text and item.progress_text != self._progress_text.get(doc_id):
-                    self._emit_doc(doc, notice=item.progress_text)
+                    self._emit_doc(self.journal.document(doc_id), notice=item.progress_text)
                     changed = True
                 self._progress_text[doc_id] = item.progress_text or ""
             elif item.status == "succeeded":

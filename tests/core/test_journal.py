@@ -86,3 +86,17 @@ def test_a_journal_from_an_older_version_is_upgraded_in_place(tmp_path: Path) ->
         .fetchone()[0]
     )
     assert version == "2"
+
+
+def test_a_poll_reads_its_batch_s_progress_in_one_go(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    job = journal.create_job("local", [f"/docs/{i}.pdf" for i in range(5)], batch_size=3)
+    docs = journal.documents(job)
+    first, second = (b.id for b in journal.batches(job))
+    journal.update_document(docs[1].id, state=DocumentState.PROCESSING, page_count=12, pages_done=4)
+    progress = journal.progress(first)
+    assert set(progress) == {d.id for d in docs[:3]}  # that batch's documents only
+    assert progress[docs[1].id] == (DocumentState.PROCESSING, 12, 4)
+    assert progress[docs[0].id] == (DocumentState.QUEUED, None, None)
+    assert set(journal.progress(second)) == {d.id for d in docs[3:]}
+    journal.close()
