@@ -201,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--big-mib", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="extractdesk-bench-") as tmp:
         root = Path(tmp)
